@@ -1,0 +1,27 @@
+"""beyond_mle: training objectives and evaluation scores beyond maximum likelihood.
+
+The package behind the book. Each method module computes one family of quantities with
+pure, typed torch functions; the book's chapters import them.
+
+Modules:
+    bleu: differentiable BLEU and GLEU on token distributions and on token ids.
+    experiments: the chapters' parameter specifications and presets, and the runner that
+        executes a chapter notebook through papermill and stores its results with provenance.
+    plotting: the book's seaborn theme and shared figure helpers.
+    progress: the progress bar used by long loops (off when ``BEYOND_MLE_PROGRESS=0``).
+
+Argument names used across the book (one name per concept):
+    probs: token distributions, shape ``(batch, length, vocab)``, rows on the simplex.
+    logits: unnormalised scores of the same shape.
+    token_ids: integer tokens, shape ``(batch, length)``; negative ids are padding.
+    hypotheses / references: what a model produced / what it is scored against.
+    eos_id: the end-of-sequence token; tokens from the first EOS on are not part of a sentence.
+    max_order, weights: BLEU's largest n-gram order and the weights of its log precisions.
+    min_len, max_len: the n-gram orders GLEU counts.
+    eps: the constant in a loss ``-log(score + eps)``.
+    cost, a, b, beta: a transport cost matrix, its marginals and the proximal step.
+    smoothing: a label-smoothing amount.
+    seed, device: the random seed and the torch device of an experiment.
+"""
+
+__version__ = "0.1.0"
