@@ -1,0 +1,819 @@
+r"""Differentiable BLEU and GLEU on token distributions and on token ids.
+
+The construction follows Appendix A of Casas, Fonollosa and Costa-jussà (2018), "A Differentiable
+BLEU Loss. Analysis and First Results". A hypothesis is a sequence of distributions over the
+vocabulary, ``probs`` of shape ``(batch, length, vocab)``; a reference is a sequence of token ids.
+Every count that BLEU and GLEU use is replaced by its expectation under independent positions:
+
+* the probability that position :math:`i` still belongs to the sentence (the length mask),
+  :math:`m_i = \prod_{k \le i} (1 - p_k[\mathrm{eos}])`, and the expected length
+  :math:`c = \sum_i m_i`;
+* the 1-gram match matrix :math:`M^{(1)}_{ij} = p_i[r_j]`, the probability that hypothesis token
+  :math:`i` equals reference token :math:`j`;
+* the n-gram match matrix, a product along diagonals,
+  :math:`M^{(n)}_{ij} = \prod_{k=0}^{n-1} M^{(1)}_{i+k,\,j+k}`;
+* the expected number of times reference n-gram :math:`j` occurs in the hypothesis,
+  :math:`S^{(n)}_j = \sum_i m_{i-1} M^{(n)}_{ij}` (the n-gram starting at :math:`i` exists when no
+  EOS comes before :math:`i`; its own tokens equal reference tokens, which are never EOS);
+* clipped counts :math:`\sum_j v_j \min(S^{(n)}_j, c^{\mathrm{ref}}_j)`, where
+  :math:`c^{\mathrm{ref}}_j` is the count of reference n-gram :math:`j` in the reference and the
+  validity mask :math:`v_j` keeps only the first occurrence of each distinct n-gram, so that a
+  repeated reference n-gram is not counted twice.
+
+On one-hot inputs (or token ids) each of these is the exact count, and the scores equal NLTK's
+``corpus_bleu``/``sentence_bleu`` (no smoothing) and ``corpus_gleu``/``sentence_gleu``. On soft
+inputs the score is BLEU (or GLEU) of the expected counts, which is differentiable in ``probs``.
+
+References are hard: a tensor of ids ``(batch, ref_length)`` or ``(batch, n_refs, ref_length)``
+(negative ids are padding), or NLTK's nested lists (for each hypothesis, a list of references).
+Hypotheses are ``probs`` (a float tensor ``(batch, length, vocab)``), ``token_ids`` (an integer
+tensor ``(batch, length)``, negative ids are padding) or a list of token lists. With ``eos_id``
+set, a sentence ends before its first EOS token, in hypotheses and references alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from torch import Tensor
+
+__all__ = [
+    "BleuStatistics",
+    "GleuStatistics",
+    "bleu_from_statistics",
+    "bleu_loss",
+    "bleu_statistics",
+    "brevity_penalty",
+    "closest_reference_lengths",
+    "corpus_bleu",
+    "corpus_gleu",
+    "gleu_from_statistics",
+    "gleu_loss",
+    "gleu_statistics",
+    "length_mask",
+    "ngram_matches",
+    "reference_ngram_counts",
+    "sentence_bleu",
+    "sentence_gleu",
+    "unigram_matches",
+]
+
+Hypotheses = Tensor | Sequence[Sequence[int]]
+References = Tensor | Sequence[Sequence[Sequence[int]]]
+
+_PAD = -1
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Refs:
+    """References as one padded tensor, truncated at the first EOS."""
+
+    ids: Tensor  # (B, R, Lr) long, _PAD after each reference's end
+    lengths: Tensor  # (B, R) long
+    present: Tensor  # (B, R) bool: False for the padding rows of a ragged list of references
+
+
+def _pad_2d(rows: Sequence[Sequence[int]], name: str) -> Tensor:
+    width = max((len(r) for r in rows), default=0)
+    out = torch.full((len(rows), width), _PAD, dtype=torch.long)
+    for b, row in enumerate(rows):
+        if len(row):
+            values = torch.as_tensor(list(row), dtype=torch.long)
+            if (values < 0).any():
+                raise ValueError(f"{name}: token ids must be >= 0, got {values.min().item()}")
+            out[b, : len(row)] = values
+    return out
+
+
+def _truncate_at_eos(ids: Tensor, eos_id: int | None) -> Tensor:
+    """Replace every id from the first EOS (or first padding) on by _PAD."""
+    ended = ids < 0
+    if eos_id is not None:
+        ended = ended | (ids == eos_id)
+    ended = torch.cumsum(ended.to(torch.int32), dim=-1) > 0
+    return torch.where(ended, torch.full_like(ids, _PAD), ids)
+
+
+def _as_references(references: References, batch: int, eos_id: int | None, device) -> _Refs:
+    if isinstance(references, Tensor):
+        if references.is_floating_point() or references.is_complex():
+            raise ValueError(
+                f"references must hold integer token ids, got dtype {references.dtype}"
+            )
+        if references.dim() == 2:
+            references = references.unsqueeze(1)
+        if references.dim() != 3:
+            raise ValueError(
+                "references must have shape (batch, ref_length) or (batch, n_refs, ref_length), "
+                f"got {tuple(references.shape)}"
+            )
+        ids = references.to(device=device, dtype=torch.long)
+        present = torch.ones(ids.shape[:2], dtype=torch.bool, device=device)
+    else:
+        if len(references) != batch:
+            raise ValueError(
+                f"references holds {len(references)} entries but there are {batch} hypotheses; "
+                "give one list of references per hypothesis"
+            )
+        n_refs = max((len(refs) for refs in references), default=0)
+        for b, refs in enumerate(references):
+            if len(refs) == 0:
+                raise ValueError(f"references[{b}] is empty: each hypothesis needs a reference")
+            for ref in refs:
+                if isinstance(ref, int | str) or not isinstance(ref, Sequence):
+                    raise ValueError(
+                        "references must be a list (one per hypothesis) of lists of references, "
+                        "each a list of token ids, as in NLTK's corpus_bleu"
+                    )
+        width = max((len(ref) for refs in references for ref in refs), default=0)
+        ids = torch.full((batch, max(n_refs, 1), width), _PAD, dtype=torch.long)
+        present = torch.zeros((batch, max(n_refs, 1)), dtype=torch.bool)
+        for b, refs in enumerate(references):
+            block = _pad_2d([list(r) for r in refs], "references")
+            ids[b, : len(refs), : block.shape[1]] = block
+            present[b, : len(refs)] = True
+        ids, present = ids.to(device), present.to(device)
+    if ids.shape[0] != batch:
+        raise ValueError(
+            f"references has batch size {ids.shape[0]} but hypotheses has {batch}: they must match"
+        )
+    ids = _truncate_at_eos(ids, eos_id)
+    lengths = (ids >= 0).sum(-1)
+    return _Refs(ids=ids, lengths=lengths, present=present)
+
+
+@dataclass(frozen=True)
+class _Hyps:
+    """Hypotheses as distributions or as ids, with their length masks."""
+
+    probs: Tensor | None  # (B, L, V) float, or None on the id path
+    ids: Tensor | None  # (B, L) long with _PAD after the end, or None on the soft path
+    mask: Tensor  # (B, L) m_i: probability that position i belongs to the sentence
+    dtype: torch.dtype
+
+
+def _check_eos(eos_id: int | None, vocab: int | None) -> None:
+    if eos_id is None:
+        return
+    if isinstance(eos_id, bool) or not isinstance(eos_id, int):
+        raise ValueError(f"eos_id must be an int or None, got {eos_id!r}")
+    if eos_id < 0 or (vocab is not None and eos_id >= vocab):
+        upper = f"vocab - 1 = {vocab - 1}" if vocab is not None else "infinity"
+        raise ValueError(f"eos_id must lie in [0, {upper}], got {eos_id}")
+
+
+def _check_probs(probs: Tensor) -> None:
+    if probs.dim() != 3:
+        raise ValueError(f"probs must have shape (batch, length, vocab), got {tuple(probs.shape)}")
+    if probs.shape[-1] == 0:
+        raise ValueError("probs has an empty vocabulary axis")
+    if probs.numel() == 0:
+        return
+    with torch.no_grad():
+        if not torch.isfinite(probs).all():
+            raise ValueError("probs must be finite (found NaN or inf)")
+        low = probs.min()
+        if low < 0:
+            raise ValueError(f"probs must be non-negative, found {low.item():.3g}")
+        total = probs.sum(-1)
+        tol = 1e-6 if probs.dtype == torch.float64 else 1e-3
+        worst = (total - 1).abs().max()
+        if worst > tol:
+            raise ValueError(
+                "each row of probs must sum to 1 over the vocabulary (apply softmax to logits); "
+                f"found a row off by {worst.item():.3g} (tolerance {tol:g})"
+            )
+
+
+def length_mask(probs: Tensor, eos_id: int | None) -> Tensor:
+    r"""Probability that each position still belongs to the sentence (eq. 2 of Casas et al.).
+
+    .. math::
+        m_i = \prod_{k \le i} \bigl(1 - p_k[\mathrm{eos}]\bigr)
+
+    The expected hypothesis length (eq. 3) is :math:`\sum_i m_i`.
+
+    Args:
+        probs: token distributions, shape ``(batch, length, vocab)``.
+        eos_id: the end-of-sequence token, or ``None`` for sentences that fill every position.
+
+    Returns:
+        The mask, shape ``(batch, length)``, non-increasing along the length.
+
+    Example:
+        >>> probs = torch.tensor([[[0.0, 1.0], [0.5, 0.5], [1.0, 0.0]]])
+        >>> length_mask(probs, eos_id=0)
+        tensor([[1.0000, 0.5000, 0.0000]])
+    """
+    if eos_id is None:
+        return probs.new_ones(probs.shape[:2])
+    return torch.cumprod(1 - probs[..., eos_id], dim=-1)
+
+
+def _as_hypotheses(hypotheses: Hypotheses, eos_id: int | None) -> _Hyps:
+    if isinstance(hypotheses, Tensor) and hypotheses.is_floating_point():
+        _check_probs(hypotheses)
+        _check_eos(eos_id, hypotheses.shape[-1])
+        mask = length_mask(hypotheses, eos_id)
+        return _Hyps(probs=hypotheses, ids=None, mask=mask, dtype=hypotheses.dtype)
+    if isinstance(hypotheses, Tensor):
+        if hypotheses.is_complex() or hypotheses.dtype == torch.bool:
+            raise ValueError(f"token ids must be an integer tensor, got {hypotheses.dtype}")
+        if hypotheses.dim() != 2:
+            raise ValueError(
+                "token_ids must have shape (batch, length) "
+                f"(or pass probs of shape (batch, length, vocab)), got {tuple(hypotheses.shape)}"
+            )
+        ids = hypotheses.to(torch.long)
+    else:
+        ids = _pad_2d([list(h) for h in hypotheses], "hypotheses")
+    _check_eos(eos_id, None)
+    ids = _truncate_at_eos(ids, eos_id)
+    mask = (ids >= 0).to(torch.float64)
+    return _Hyps(probs=None, ids=ids, mask=mask, dtype=torch.float64)
+
+
+def _check_order(max_order: int) -> None:
+    if isinstance(max_order, bool) or not isinstance(max_order, int) or max_order < 1:
+        raise ValueError(f"max_order must be an int >= 1, got {max_order!r}")
+
+
+def _as_weights(weights: Sequence[float] | None, max_order: int) -> tuple[float, ...]:
+    _check_order(max_order)
+    if weights is None:
+        return (1.0 / max_order,) * max_order
+    weights = tuple(float(w) for w in weights)
+    if len(weights) != max_order:
+        raise ValueError(
+            f"weights must hold max_order = {max_order} values (one per n-gram order), "
+            f"got {len(weights)}"
+        )
+    if any(not (w >= 0 and w < float("inf")) for w in weights):
+        raise ValueError(f"weights must be finite and >= 0, got {weights}")
+    if sum(weights) == 0:
+        raise ValueError("weights must not all be zero")
+    return weights
+
+
+def _check_orders(min_len: int, max_len: int) -> None:
+    for name, v in (("min_len", min_len), ("max_len", max_len)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"{name} must be an int >= 1, got {v!r}")
+    if min_len > max_len:
+        raise ValueError(f"min_len must be <= max_len, got min_len={min_len}, max_len={max_len}")
+
+
+# --------------------------------------------------------------------------------------------
+# Match matrices and counts
+# --------------------------------------------------------------------------------------------
+
+
+def unigram_matches(probs: Tensor, reference_ids: Tensor) -> Tensor:
+    r"""1-gram match matrix (eq. 5 of Casas et al.): :math:`M^{(1)}_{ij} = p_i[r_j]`.
+
+    Args:
+        probs: token distributions, shape ``(batch, length, vocab)``.
+        reference_ids: reference tokens, shape ``(batch, ref_length)`` or
+            ``(batch, n_refs, ref_length)``; negative ids are padding and match nothing.
+
+    Returns:
+        Match probabilities, shape ``(batch, length, ref_length)`` or
+        ``(batch, length, n_refs, ref_length)``.
+
+    Example:
+        >>> probs = torch.tensor([[[0.9, 0.1], [0.2, 0.8]]])
+        >>> unigram_matches(probs, torch.tensor([[1, 1, 0]]))
+        tensor([[[0.1000, 0.1000, 0.9000],
+                 [0.8000, 0.8000, 0.2000]]])
+    """
+    squeeze = reference_ids.dim() == 2
+    refs = reference_ids.unsqueeze(1) if squeeze else reference_ids
+    batch, n_refs, ref_len = refs.shape
+    length = probs.shape[1]
+    index = refs.clamp_min(0).reshape(batch, 1, n_refs * ref_len).expand(batch, length, -1)
+    m1 = probs.gather(2, index)  # (B, L, R*Lr)
+    m1 = m1 * (refs >= 0).reshape(batch, 1, -1).to(m1.dtype)
+    m1 = m1.reshape(batch, length, n_refs, ref_len)
+    return m1.squeeze(2) if squeeze else m1
+
+
+def ngram_matches(unigram: Tensor, n: int) -> Tensor:
+    r"""n-gram match matrix from the 1-gram one: products along diagonals (eq. 6).
+
+    .. math::
+        M^{(n)}_{ij} = \prod_{k=0}^{n-1} M^{(1)}_{i+k,\, j+k}
+
+    Args:
+        unigram: 1-gram matches, shape ``(batch, length, ref_length)`` or
+            ``(batch, length, n_refs, ref_length)``.
+        n: the n-gram order, >= 1.
+
+    Returns:
+        Shape ``(batch, length - n + 1, ref_length - n + 1)`` (with ``n_refs`` kept), empty
+        along an axis shorter than ``n``.
+
+    Example:
+        >>> m1 = torch.eye(3).unsqueeze(0)
+        >>> ngram_matches(m1, 2)
+        tensor([[[1., 0.],
+                 [0., 1.]]])
+    """
+    four = unigram.dim() == 4
+    m1 = unigram if four else unigram.unsqueeze(2)
+    length, ref_len = m1.shape[1], m1.shape[3]
+    if n > length or n > ref_len:
+        shape = (m1.shape[0], max(length - n + 1, 0), m1.shape[2], max(ref_len - n + 1, 0))
+        out = m1.new_zeros(shape)
+    else:
+        out = m1
+        for k in range(1, n):
+            # (B, L-k, R, Lr-k): extend every (k)-gram match by the next diagonal element
+            out = out[:, :-1, :, :-1] * m1[:, k:, :, k:]
+    return out if four else out.squeeze(2)
+
+
+@dataclass(frozen=True)
+class _RefNgrams:
+    """Integer statistics of the reference n-grams of one order (no gradient flows here)."""
+
+    max_count: Tensor  # (B, R, J) max over references of the count of n-gram (r, j)
+    first: Tensor  # (B, R, J) bool: first occurrence of its n-gram across all references
+    own_count: Tensor  # (B, R, J) count of n-gram (r, j) in reference r
+    own_first: Tensor  # (B, R, J) bool: first occurrence within reference r
+
+
+def _reference_ngrams(refs: _Refs, n: int) -> _RefNgrams:
+    ids = refs.ids  # (B, R, Lr)
+    batch, n_refs, ref_len = ids.shape
+    span = max(ref_len - n + 1, 0)
+    j = torch.arange(span, device=ids.device)
+    exists = (j + n <= refs.lengths.unsqueeze(-1)) & refs.present.unsqueeze(-1)  # (B, R, J)
+    # equal[b, r, j, s, k]: n-gram j of reference r equals n-gram k of reference s
+    one = ids.reshape(batch, n_refs, ref_len, 1, 1) == ids.reshape(batch, 1, 1, n_refs, ref_len)
+    equal = one[:, :, :span, :, :span]
+    for k in range(1, n):
+        equal = equal & one[:, :, k : k + span, :, k : k + span]
+    equal = (
+        equal
+        & exists.reshape(batch, 1, 1, n_refs, span)
+        & exists.reshape(batch, n_refs, span, 1, 1)
+    )
+    counts = equal.sum(-1)  # (B, R, J, R): count of n-gram (r, j) in each reference
+    max_count = counts.amax(-1) if n_refs else counts.sum(-1)
+    own_count = torch.diagonal(counts, dim1=1, dim2=3).permute(0, 2, 1)  # (B, J, R) -> (B, R, J)
+    flat = equal.reshape(batch, n_refs * span, n_refs * span)
+    earlier = torch.ones(n_refs * span, n_refs * span, dtype=torch.bool, device=ids.device).tril(-1)
+    first = exists & ~(flat & earlier).any(-1).reshape(batch, n_refs, span)
+    same_ref = torch.eye(n_refs, dtype=torch.bool, device=ids.device)
+    within = (
+        same_ref.reshape(n_refs, 1, n_refs, 1)
+        & torch.ones(1, span, 1, span, dtype=torch.bool, device=ids.device)
+    ).reshape(n_refs * span, n_refs * span)
+    own_first = exists & ~(flat & earlier & within).any(-1).reshape(batch, n_refs, span)
+    return _RefNgrams(max_count=max_count, first=first, own_count=own_count, own_first=own_first)
+
+
+def reference_ngram_counts(
+    reference_ids: Tensor, n: int, *, eos_id: int | None = None
+) -> tuple[Tensor, Tensor]:
+    """Counts of the reference n-grams and the validity mask of their first occurrences.
+
+    Args:
+        reference_ids: shape ``(batch, ref_length)``; negative ids are padding.
+        n: the n-gram order.
+        eos_id: tokens from the first EOS on are not part of the reference.
+
+    Returns:
+        ``(counts, valid)``, both of shape ``(batch, ref_length - n + 1)``: how often the n-gram
+        starting at each position occurs in its reference, and whether this position is its
+        first occurrence (positions past the end are invalid, with count 0).
+
+    Example:
+        >>> counts, valid = reference_ngram_counts(torch.tensor([[4, 4, 5, 4]]), 1)
+        >>> counts, valid
+        (tensor([[3, 3, 1, 3]]), tensor([[ True, False,  True, False]]))
+    """
+    refs = _as_references(reference_ids, reference_ids.shape[0], eos_id, reference_ids.device)
+    stats = _reference_ngrams(refs, n)
+    return stats.own_count[:, 0], stats.own_first[:, 0]
+
+
+# --------------------------------------------------------------------------------------------
+# Sufficient statistics
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BleuStatistics:
+    """Per-sentence statistics from which sentence and corpus BLEU follow.
+
+    Attributes:
+        matches: clipped n-gram matches, shape ``(batch, max_order)``.
+        totals: hypothesis n-gram counts, at least 1 per sentence as in NLTK,
+            shape ``(batch, max_order)``.
+        hyp_lengths: (expected) hypothesis lengths, shape ``(batch,)``.
+        ref_lengths: the closest reference length of each sentence, shape ``(batch,)``.
+    """
+
+    matches: Tensor
+    totals: Tensor
+    hyp_lengths: Tensor
+    ref_lengths: Tensor
+
+
+@dataclass(frozen=True)
+class GleuStatistics:
+    """Per-sentence statistics of GLEU, for the reference that scores best.
+
+    Attributes:
+        matches: clipped matches summed over the orders ``min_len..max_len``, shape ``(batch,)``.
+        totals: ``max(hypothesis n-grams, reference n-grams)``, shape ``(batch,)``; 0 when both
+            are empty (such a sentence does not count).
+    """
+
+    matches: Tensor
+    totals: Tensor
+
+
+def _unigram_matrix(hyps: _Hyps, refs: _Refs) -> Tensor:
+    """M1 of shape (B, L, R, Lr) in the working dtype."""
+    if hyps.probs is not None:
+        vocab = hyps.probs.shape[-1]
+        if refs.ids.numel() and refs.ids.max() >= vocab:
+            raise ValueError(
+                f"reference token ids must lie in [0, vocab - 1 = {vocab - 1}], "
+                f"found {refs.ids.max().item()}"
+            )
+        return unigram_matches(hyps.probs, refs.ids)
+    ids = hyps.ids  # (B, L)
+    equal = ids[:, :, None, None] == refs.ids.unsqueeze(1)
+    return (equal & (refs.ids >= 0).unsqueeze(1)).to(hyps.dtype)
+
+
+def _expected_ngram_counts(m1: Tensor, mask: Tensor, n: int) -> Tensor:
+    """S[b, r, j]: expected count of reference n-gram (r, j) in the hypothesis."""
+    mn = ngram_matches(m1, n)  # (B, L-n+1, R, Lr-n+1)
+    # the n-gram starting at i exists when no EOS comes before i: m_{i-1}, with m_{-1} = 1
+    alive = torch.cat([mask.new_ones(mask.shape[0], 1), mask[:, :-1]], dim=1)
+    return torch.einsum("bi,birj->brj", alive[:, : mn.shape[1]], mn)
+
+
+def _hyp_ngram_totals(mask: Tensor, n: int) -> Tensor:
+    """Expected number of hypothesis n-grams: sum of m_i for i >= n - 1."""
+    return mask[:, n - 1 :].sum(-1)
+
+
+def closest_reference_lengths(hyp_lengths: Tensor, ref_lengths: Tensor, present: Tensor) -> Tensor:
+    """The reference length closest to each hypothesis length, the shorter one on ties (NLTK).
+
+    Args:
+        hyp_lengths: shape ``(batch,)``.
+        ref_lengths: shape ``(batch, n_refs)``.
+        present: shape ``(batch, n_refs)``, False for missing references.
+
+    Returns:
+        Shape ``(batch,)``, in the dtype of ``hyp_lengths``; no gradient flows through the choice.
+    """
+    refs = ref_lengths.to(hyp_lengths.dtype)
+    inf = torch.finfo(hyp_lengths.dtype).max
+    gap = torch.where(present, (refs - hyp_lengths.detach().unsqueeze(-1)).abs(), inf)
+    best = gap.amin(-1, keepdim=True)
+    return torch.where(present & (gap == best), refs, inf).amin(-1)
+
+
+def bleu_statistics(
+    hypotheses: Hypotheses,
+    references: References,
+    *,
+    eos_id: int | None = None,
+    max_order: int = 4,
+    unique_reference_ngrams: bool = True,
+) -> BleuStatistics:
+    """Clipped matches, n-gram totals and lengths of each sentence pair.
+
+    Args:
+        hypotheses: ``probs`` ``(batch, length, vocab)``, ``token_ids`` ``(batch, length)`` or a
+            list of token lists.
+        references: ids ``(batch, ref_length)`` / ``(batch, n_refs, ref_length)`` or, as in
+            NLTK, a list with the list of references of each hypothesis.
+        eos_id: end-of-sequence token; a sentence ends before its first EOS.
+        max_order: the largest n-gram order.
+        unique_reference_ngrams: keep only the first occurrence of each distinct reference
+            n-gram when summing clipped counts (the validity mask). ``False`` counts every
+            occurrence separately, so a repeated reference n-gram is counted twice; that
+            variant exists to show the error it makes.
+
+    Returns:
+        The :class:`BleuStatistics` of the batch.
+    """
+    _check_order(max_order)
+    hyps = _as_hypotheses(hypotheses, eos_id)
+    batch = hyps.mask.shape[0]
+    device = hyps.mask.device
+    refs = _as_references(references, batch, eos_id, device)
+    m1 = _unigram_matrix(hyps, refs)
+    matches, totals = [], []
+    for n in range(1, max_order + 1):
+        ref = _reference_ngrams(refs, n)
+        expected = _expected_ngram_counts(m1, hyps.mask, n)  # (B, R, J)
+        keep = ref.first if unique_reference_ngrams else (ref.max_count > 0)
+        clipped = torch.minimum(expected, ref.max_count.to(hyps.dtype))
+        matches.append((clipped * keep.to(hyps.dtype)).sum((1, 2)))
+        totals.append(_hyp_ngram_totals(hyps.mask, n).clamp_min(1.0))
+    hyp_lengths = hyps.mask.sum(-1)
+    ref_lengths = closest_reference_lengths(hyp_lengths, refs.lengths, refs.present)
+    return BleuStatistics(
+        matches=torch.stack(matches, -1),
+        totals=torch.stack(totals, -1),
+        hyp_lengths=hyp_lengths,
+        ref_lengths=ref_lengths,
+    )
+
+
+def gleu_statistics(
+    hypotheses: Hypotheses,
+    references: References,
+    *,
+    eos_id: int | None = None,
+    min_len: int = 1,
+    max_len: int = 4,
+) -> GleuStatistics:
+    """GLEU's matches and totals per sentence, for the reference that scores best.
+
+    Args:
+        hypotheses: as in :func:`bleu_statistics`.
+        references: as in :func:`bleu_statistics`.
+        eos_id: end-of-sequence token.
+        min_len: the smallest n-gram order counted.
+        max_len: the largest n-gram order counted.
+
+    Returns:
+        The :class:`GleuStatistics` of the batch.
+    """
+    _check_orders(min_len, max_len)
+    hyps = _as_hypotheses(hypotheses, eos_id)
+    batch = hyps.mask.shape[0]
+    refs = _as_references(references, batch, eos_id, hyps.mask.device)
+    m1 = _unigram_matrix(hyps, refs)
+    tp = hyps.mask.new_zeros(refs.ids.shape[:2])  # (B, R)
+    tpfp = hyps.mask.new_zeros(batch)
+    tpfn = torch.zeros(refs.ids.shape[:2], dtype=hyps.dtype, device=tp.device)
+    for n in range(min_len, max_len + 1):
+        ref = _reference_ngrams(refs, n)
+        expected = _expected_ngram_counts(m1, hyps.mask, n)  # (B, R, J)
+        clipped = torch.minimum(expected, ref.own_count.to(hyps.dtype))
+        tp = tp + (clipped * ref.own_first.to(hyps.dtype)).sum(-1)
+        tpfp = tpfp + _hyp_ngram_totals(hyps.mask, n)
+        tpfn = tpfn + (refs.lengths - n + 1).clamp_min(0).to(hyps.dtype)
+    n_all = torch.maximum(tpfp.unsqueeze(-1), tpfn)  # (B, R)
+    counted = refs.present & (n_all > 0)
+    ratio = torch.where(counted, tp / torch.where(counted, n_all, 1.0), -1.0)
+    best = ratio.detach().argmax(-1, keepdim=True)  # first best reference, as NLTK's max()
+    has_any = counted.any(-1)
+    matches = torch.where(has_any, tp.gather(1, best).squeeze(1), 0.0)
+    totals = torch.where(has_any, n_all.gather(1, best).squeeze(1), 0.0)
+    return GleuStatistics(matches=matches, totals=totals)
+
+
+# --------------------------------------------------------------------------------------------
+# Scores
+# --------------------------------------------------------------------------------------------
+
+
+def brevity_penalty(hyp_length: Tensor, ref_length: Tensor) -> Tensor:
+    r"""BLEU's brevity penalty (eq. 8 of Casas et al., after Papineni et al. 2002).
+
+    .. math::
+        \mathrm{BP} = \begin{cases} 1 & c > r \\ e^{1 - r/c} & 0 < c \le r \\ 0 & c = 0
+        \end{cases}
+
+    Args:
+        hyp_length: hypothesis length(s) :math:`c`, any shape.
+        ref_length: reference length(s) :math:`r`, same shape.
+
+    Returns:
+        The penalty, same shape; differentiable in ``hyp_length`` with finite gradients at 0.
+
+    Example:
+        >>> brevity_penalty(torch.tensor([12.0, 12.0, 0.0]), torch.tensor([12.0, 13.0, 3.0]))
+        tensor([1.0000, 0.9200, 0.0000])
+    """
+    c = hyp_length
+    r = ref_length.to(c.dtype)
+    safe_c = torch.where(c > 0, c, torch.ones_like(c))
+    short = torch.where(c > 0, torch.exp(1 - r / safe_c), torch.zeros_like(c))
+    return torch.where(c > r, torch.ones_like(c), short)
+
+
+def bleu_from_statistics(
+    stats: BleuStatistics, weights: Sequence[float], *, corpus: bool = True
+) -> Tensor:
+    r"""BLEU from its statistics (eq. 9): :math:`\mathrm{BP} \exp \sum_n w_n \log p_n`.
+
+    As NLTK without smoothing: no unigram match gives 0; a zero precision of a higher order
+    enters the logarithm as the smallest positive float, so the score is tiny, not 0.
+
+    Args:
+        stats: per-sentence statistics from :func:`bleu_statistics`.
+        weights: one weight per n-gram order.
+        corpus: sum numerators, denominators and lengths over the batch before dividing (corpus
+            BLEU, a scalar); otherwise one score per sentence, shape ``(batch,)``.
+
+    Returns:
+        The score(s).
+    """
+    matches, totals = stats.matches, stats.totals
+    hyp_len, ref_len = stats.hyp_lengths, stats.ref_lengths
+    if corpus:
+        matches, totals = matches.sum(0), totals.sum(0)
+        hyp_len, ref_len = hyp_len.sum(0), ref_len.sum(0)
+    if matches.shape[-1] != len(weights):
+        raise ValueError(
+            f"weights hold {len(weights)} values but the statistics have "
+            f"{matches.shape[-1]} n-gram orders"
+        )
+    w = torch.tensor(weights, dtype=matches.dtype, device=matches.device)
+    tiny = torch.finfo(matches.dtype).tiny
+    precision = matches / torch.where(totals > 0, totals, torch.ones_like(totals))
+    # NLTK's method0 puts sys.float_info.min in place of a zero precision
+    log_p = torch.log(torch.where(matches > 0, precision, torch.full_like(precision, tiny)))
+    score = brevity_penalty(hyp_len, ref_len) * torch.exp((w * log_p).sum(-1))
+    return torch.where(matches[..., 0] > 0, score, torch.zeros_like(score))
+
+
+def gleu_from_statistics(stats: GleuStatistics, *, corpus: bool = True) -> Tensor:
+    r"""GLEU (eq. 7): matched n-grams over :math:`\max(\text{hyp n-grams}, \text{ref n-grams})`.
+
+    Args:
+        stats: per-sentence statistics from :func:`gleu_statistics`.
+        corpus: sum matches and totals over the batch before dividing; otherwise one score
+            per sentence.
+
+    Returns:
+        The score(s); 0 where there is nothing to count.
+    """
+    matches, totals = stats.matches, stats.totals
+    if corpus:
+        matches, totals = matches.sum(0), totals.sum(0)
+    safe = torch.where(totals > 0, totals, torch.ones_like(totals))
+    return torch.where(totals > 0, matches / safe, torch.zeros_like(matches))
+
+
+def corpus_bleu(
+    hypotheses: Hypotheses,
+    references: References,
+    *,
+    eos_id: int | None = None,
+    max_order: int = 4,
+    weights: Sequence[float] | None = None,
+) -> Tensor:
+    """Corpus BLEU, differentiable in ``probs``; NLTK's ``corpus_bleu`` on hard inputs.
+
+    Args:
+        hypotheses: ``probs`` ``(batch, length, vocab)``, ``token_ids`` ``(batch, length)`` or
+            a list of token lists.
+        references: ids ``(batch, ref_length)`` / ``(batch, n_refs, ref_length)``, or NLTK's
+            list of reference lists.
+        eos_id: end-of-sequence token; a sentence ends before its first EOS.
+        max_order: the largest n-gram order (NLTK: ``len(weights)``).
+        weights: weights of the log precisions, default ``1 / max_order`` each.
+
+    Returns:
+        A scalar tensor.
+
+    Example:
+        >>> hyp = [[1, 2, 3, 4, 5]]
+        >>> round(corpus_bleu(hyp, [[[1, 2, 3, 4, 6]]]).item(), 4)
+        0.6687
+    """
+    w = _as_weights(weights, max_order)
+    stats = bleu_statistics(hypotheses, references, eos_id=eos_id, max_order=max_order)
+    return bleu_from_statistics(stats, w, corpus=True)
+
+
+def sentence_bleu(
+    hypotheses: Hypotheses,
+    references: References,
+    *,
+    eos_id: int | None = None,
+    max_order: int = 4,
+    weights: Sequence[float] | None = None,
+) -> Tensor:
+    """BLEU of each sentence, shape ``(batch,)``; NLTK's ``sentence_bleu`` on hard inputs.
+
+    Arguments as in :func:`corpus_bleu`.
+    """
+    w = _as_weights(weights, max_order)
+    stats = bleu_statistics(hypotheses, references, eos_id=eos_id, max_order=max_order)
+    return bleu_from_statistics(stats, w, corpus=False)
+
+
+def corpus_gleu(
+    hypotheses: Hypotheses,
+    references: References,
+    *,
+    eos_id: int | None = None,
+    min_len: int = 1,
+    max_len: int = 4,
+) -> Tensor:
+    """Corpus GLEU (Wu et al. 2016), differentiable; NLTK's ``corpus_gleu`` on hard inputs.
+
+    Args:
+        hypotheses: as in :func:`corpus_bleu`.
+        references: as in :func:`corpus_bleu`.
+        eos_id: end-of-sequence token.
+        min_len: the smallest n-gram order counted.
+        max_len: the largest n-gram order counted.
+
+    Returns:
+        A scalar tensor.
+
+    Example:
+        >>> round(corpus_gleu([[1, 2, 3]], [[[1, 2, 4]]]).item(), 4)
+        0.5
+    """
+    stats = gleu_statistics(hypotheses, references, eos_id=eos_id, min_len=min_len, max_len=max_len)
+    return gleu_from_statistics(stats, corpus=True)
+
+
+def sentence_gleu(
+    hypotheses: Hypotheses,
+    references: References,
+    *,
+    eos_id: int | None = None,
+    min_len: int = 1,
+    max_len: int = 4,
+) -> Tensor:
+    """GLEU of each sentence, shape ``(batch,)``; NLTK's ``sentence_gleu`` on hard inputs.
+
+    Arguments as in :func:`corpus_gleu`.
+    """
+    stats = gleu_statistics(hypotheses, references, eos_id=eos_id, min_len=min_len, max_len=max_len)
+    return gleu_from_statistics(stats, corpus=False)
+
+
+def _check_loss_args(level: str, eps: float) -> None:
+    if level not in ("corpus", "sentence"):
+        raise ValueError(f"level must be 'corpus' or 'sentence', got {level!r}")
+    if not (isinstance(eps, int | float) and 0 < eps < 1):
+        raise ValueError(f"eps must lie in (0, 1), got {eps!r}")
+
+
+def bleu_loss(
+    probs: Tensor,
+    references: References,
+    *,
+    eos_id: int | None = None,
+    max_order: int = 4,
+    weights: Sequence[float] | None = None,
+    level: Literal["corpus", "sentence"] = "corpus",
+    eps: float = 1e-10,
+) -> Tensor:
+    r"""The BLEU loss :math:`-\log(\mathrm{BLEU} + \epsilon)`.
+
+    Args:
+        probs: token distributions ``(batch, length, vocab)``.
+        references: as in :func:`corpus_bleu`.
+        eos_id: end-of-sequence token.
+        max_order: the largest n-gram order.
+        weights: weights of the log precisions.
+        level: ``"corpus"`` scores the batch as one corpus; ``"sentence"`` averages the losses
+            of the sentences.
+        eps: keeps the loss finite at a zero score.
+
+    Returns:
+        A scalar tensor.
+    """
+    _check_loss_args(level, eps)
+    w = _as_weights(weights, max_order)
+    stats = bleu_statistics(probs, references, eos_id=eos_id, max_order=max_order)
+    score = bleu_from_statistics(stats, w, corpus=level == "corpus")
+    return -torch.log(score + eps).mean()
+
+
+def gleu_loss(
+    probs: Tensor,
+    references: References,
+    *,
+    eos_id: int | None = None,
+    min_len: int = 1,
+    max_len: int = 4,
+    level: Literal["corpus", "sentence"] = "corpus",
+    eps: float = 1e-10,
+) -> Tensor:
+    r"""The GLEU loss :math:`-\log(\mathrm{GLEU} + \epsilon)`.
+
+    Arguments as in :func:`bleu_loss`, with GLEU's ``min_len`` and ``max_len``.
+    """
+    _check_loss_args(level, eps)
+    stats = gleu_statistics(probs, references, eos_id=eos_id, min_len=min_len, max_len=max_len)
+    score = gleu_from_statistics(stats, corpus=level == "corpus")
+    return -torch.log(score + eps).mean()
