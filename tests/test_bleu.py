@@ -305,3 +305,13 @@ def _probs(*shape):
 def test_bad_inputs_raise_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_long_sentences_take_the_matrix_path_and_still_equal_nltk():
+    """Sentences over 64 tokens do not fit one bit-set word; the general path scores them."""
+    rng = random.Random(11)
+    for _ in range(20):
+        hyps = [[rng.randrange(5) for _ in range(rng.randint(60, 90))] for _ in range(3)]
+        refs = [[[rng.randrange(5) for _ in range(rng.randint(60, 90))]] for _ in range(3)]
+        assert abs(corpus_bleu(hyps, refs).item() - nltk_corpus_bleu(refs, hyps)) <= TOL
+        assert abs(corpus_gleu(hyps, refs).item() - nltk_gleu.corpus_gleu(refs, hyps)) <= TOL

@@ -37,6 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -407,6 +408,74 @@ def reference_ngram_counts(
 
 
 # --------------------------------------------------------------------------------------------
+# Exact counts of hard sequences, as bit sets
+# --------------------------------------------------------------------------------------------
+
+_WORD = 64  # the bit-set path packs the positions of a sentence into one 64-bit word
+
+
+def _pack_bits(equal: np.ndarray) -> np.ndarray:
+    """Pack a boolean last axis of at most 64 positions into uint64 words (bit j = position j)."""
+    packed = np.packbits(equal, axis=-1, bitorder="little")
+    missing = 8 - packed.shape[-1]
+    if missing:
+        packed = np.concatenate([packed, np.zeros((*packed.shape[:-1], missing), np.uint8)], -1)
+    return np.ascontiguousarray(packed).view(np.uint64)[..., 0]
+
+
+def _hard_clipped_counts(
+    hyp_ids: Tensor, refs: _Refs, orders: range
+) -> dict[int, tuple[Tensor, Tensor]]:
+    r"""Clipped n-gram counts of hard hypotheses, exactly, with bit sets.
+
+    An n-gram occurrence :math:`i` of the hypothesis is clipped away unless fewer than
+    :math:`c_r(g_i)` earlier occurrences of the same n-gram precede it, so the clipped count is
+    :math:`\sum_i [\mathrm{rank}(i) < c_r(g_i)]`. Both the rank and the reference count are
+    popcounts of bit sets: bit :math:`j` of ``ref_bits[i]`` says reference n-gram :math:`j`
+    equals hypothesis n-gram :math:`i`, and the n-gram bit sets follow from the 1-gram ones by
+    ``bits_n[i] = bits_{n-1}[i] & (bits_1[i + n - 1] >> (n - 1))``. Sentences of at most 64
+    tokens; this is the fast path of the id inputs, equal to the matrix path.
+
+    Returns:
+        For each order: the matches clipped by the largest count over the references, shape
+        ``(batch,)``, and the matches clipped by each reference's own count, ``(batch, n_refs)``.
+    """
+    hyp = hyp_ids.numpy()
+    ref = np.where(refs.ids.numpy() >= 0, refs.ids.numpy(), -2)  # padding never matches
+    hyp_len = (hyp >= 0).sum(1)
+    length = hyp.shape[1]
+    ref_bits1 = _pack_bits(hyp[:, :, None, None] == ref[:, None, :, :])  # (B, L, R)
+    self_bits1 = _pack_bits(hyp[:, :, None] == hyp[:, None, :])  # (B, L)
+    below = (np.uint64(1) << np.arange(length, dtype=np.uint64)) - np.uint64(1)
+    ref_bits, self_bits = ref_bits1, self_bits1
+    out = {}
+    for n in range(1, orders.stop):
+        if n > 1:
+            shift = np.uint64(n - 1)
+            ref_bits = ref_bits[:, :-1] & (ref_bits1[:, n - 1 :] >> shift)
+            self_bits = self_bits[:, :-1] & (self_bits1[:, n - 1 :] >> shift)
+        if n not in orders:
+            continue
+        span = self_bits.shape[1]
+        ref_count = np.bitwise_count(ref_bits).astype(np.int64)  # (B, span, R)
+        rank = np.bitwise_count(self_bits & below[:span]).astype(np.int64)  # (B, span)
+        exists = np.arange(span) + n <= hyp_len[:, None]
+        best = (exists & (rank < ref_count.max(2, initial=0))).sum(1)
+        own = (exists[..., None] & (rank[..., None] < ref_count)).sum(1)
+        out[n] = (torch.from_numpy(best).double(), torch.from_numpy(own).double())
+    return out
+
+
+def _bit_set_path(hyps: _Hyps, refs: _Refs) -> bool:
+    return (
+        hyps.ids is not None
+        and hyps.ids.device.type == "cpu"
+        and hyps.ids.shape[1] <= _WORD
+        and refs.ids.shape[2] <= _WORD
+    )
+
+
+# --------------------------------------------------------------------------------------------
 # Sufficient statistics
 # --------------------------------------------------------------------------------------------
 
@@ -519,14 +588,20 @@ def bleu_statistics(
     batch = hyps.mask.shape[0]
     device = hyps.mask.device
     refs = _as_references(references, batch, eos_id, device)
-    m1 = _unigram_matrix(hyps, refs)
+    orders = range(1, max_order + 1)
+    fast = _hard_clipped_counts(hyps.ids, refs, orders) if _bit_set_path(hyps, refs) else None
+    if fast is None or not unique_reference_ngrams:
+        m1 = _unigram_matrix(hyps, refs)
     matches, totals = [], []
-    for n in range(1, max_order + 1):
-        ref = _reference_ngrams(refs, n)
-        expected = _expected_ngram_counts(m1, hyps.mask, n)  # (B, R, J)
-        keep = ref.first if unique_reference_ngrams else (ref.max_count > 0)
-        clipped = torch.minimum(expected, ref.max_count.to(hyps.dtype))
-        matches.append((clipped * keep.to(hyps.dtype)).sum((1, 2)))
+    for n in orders:
+        if fast is not None and unique_reference_ngrams:
+            matches.append(fast[n][0])
+        else:
+            ref = _reference_ngrams(refs, n)
+            expected = _expected_ngram_counts(m1, hyps.mask, n)  # (B, R, J)
+            keep = ref.first if unique_reference_ngrams else (ref.max_count > 0)
+            clipped = torch.minimum(expected, ref.max_count.to(hyps.dtype))
+            matches.append((clipped * keep.to(hyps.dtype)).sum((1, 2)))
         totals.append(_hyp_ngram_totals(hyps.mask, n).clamp_min(1.0))
     hyp_lengths = hyps.mask.sum(-1)
     ref_lengths = closest_reference_lengths(hyp_lengths, refs.lengths, refs.present)
@@ -562,15 +637,21 @@ def gleu_statistics(
     hyps = _as_hypotheses(hypotheses, eos_id)
     batch = hyps.mask.shape[0]
     refs = _as_references(references, batch, eos_id, hyps.mask.device)
-    m1 = _unigram_matrix(hyps, refs)
+    orders = range(min_len, max_len + 1)
+    fast = _hard_clipped_counts(hyps.ids, refs, orders) if _bit_set_path(hyps, refs) else None
+    if fast is None:
+        m1 = _unigram_matrix(hyps, refs)
     tp = hyps.mask.new_zeros(refs.ids.shape[:2])  # (B, R)
     tpfp = hyps.mask.new_zeros(batch)
     tpfn = torch.zeros(refs.ids.shape[:2], dtype=hyps.dtype, device=tp.device)
-    for n in range(min_len, max_len + 1):
-        ref = _reference_ngrams(refs, n)
-        expected = _expected_ngram_counts(m1, hyps.mask, n)  # (B, R, J)
-        clipped = torch.minimum(expected, ref.own_count.to(hyps.dtype))
-        tp = tp + (clipped * ref.own_first.to(hyps.dtype)).sum(-1)
+    for n in orders:
+        if fast is not None:
+            tp = tp + fast[n][1]
+        else:
+            ref = _reference_ngrams(refs, n)
+            expected = _expected_ngram_counts(m1, hyps.mask, n)  # (B, R, J)
+            clipped = torch.minimum(expected, ref.own_count.to(hyps.dtype))
+            tp = tp + (clipped * ref.own_first.to(hyps.dtype)).sum(-1)
         tpfp = tpfp + _hyp_ngram_totals(hyps.mask, n)
         tpfn = tpfn + (refs.lengths - n + 1).clamp_min(0).to(hyps.dtype)
     n_all = torch.maximum(tpfp.unsqueeze(-1), tpfn)  # (B, R)
