@@ -414,13 +414,22 @@ def reference_ngram_counts(
 _WORD = 64  # the bit-set path packs the positions of a sentence into one 64-bit word
 
 
+def _bit_width(length: int) -> int:
+    """The smallest word of 8, 16, 32 or 64 bits that holds ``length`` positions."""
+    return next(w for w in (8, 16, 32, 64) if length <= w)
+
+
+def _pad_columns(ids: np.ndarray, width: int, fill: int) -> np.ndarray:
+    pad = np.full((*ids.shape[:-1], width - ids.shape[-1]), fill, dtype=ids.dtype)
+    return np.concatenate([ids, pad], axis=-1)
+
+
 def _pack_bits(equal: np.ndarray) -> np.ndarray:
-    """Pack a boolean last axis of at most 64 positions into uint64 words (bit j = position j)."""
-    packed = np.packbits(equal, axis=-1, bitorder="little")
-    missing = 8 - packed.shape[-1]
-    if missing:
-        packed = np.concatenate([packed, np.zeros((*packed.shape[:-1], missing), np.uint8)], -1)
-    return np.ascontiguousarray(packed).view(np.uint64)[..., 0]
+    """Pack a boolean last axis of 8, 16, 32 or 64 positions into uint64 (bit j = position j)."""
+    width = equal.shape[-1]
+    word = {8: np.uint8, 16: np.uint16, 32: np.uint32, 64: np.uint64}[width]
+    packed = np.packbits(equal.reshape(-1), bitorder="little").view(word)
+    return packed.reshape(equal.shape[:-1]).astype(np.uint64)
 
 
 def _hard_clipped_counts(
@@ -440,12 +449,17 @@ def _hard_clipped_counts(
         For each order: the matches clipped by the largest count over the references, shape
         ``(batch,)``, and the matches clipped by each reference's own count, ``(batch, n_refs)``.
     """
-    hyp = hyp_ids.numpy()
-    ref = np.where(refs.ids.numpy() >= 0, refs.ids.numpy(), -2)  # padding never matches
+    hyp = hyp_ids.numpy().astype(np.int32)  # padding is -1
+    ref = refs.ids.numpy().astype(np.int32)
+    ref = np.where(ref >= 0, ref, -2)  # padding never matches a hypothesis token
     hyp_len = (hyp >= 0).sum(1)
     length = hyp.shape[1]
+    # bit j of ref_bits1[b, i, r]: hypothesis token i equals token j of reference r
+    ref = _pad_columns(ref, _bit_width(ref.shape[-1]), -2)
     ref_bits1 = _pack_bits(hyp[:, :, None, None] == ref[:, None, :, :])  # (B, L, R)
-    self_bits1 = _pack_bits(hyp[:, :, None] == hyp[:, None, :])  # (B, L)
+    # bit k of self_bits1[b, i]: hypothesis token i equals hypothesis token k
+    columns = _pad_columns(hyp, _bit_width(length), -3)
+    self_bits1 = _pack_bits(hyp[:, :, None] == columns[:, None, :])  # (B, L)
     below = (np.uint64(1) << np.arange(length, dtype=np.uint64)) - np.uint64(1)
     ref_bits, self_bits = ref_bits1, self_bits1
     out = {}

@@ -1,0 +1,82 @@
+# Beyond Maximum Likelihood: build, test and run the book (GNU make).
+#
+#   make book     create .venv if needed, build the book strictly -> _build/html/index.html
+#   make test     lint, unit tests, every chapter under nbval, strict book build (in that order)
+#   make lint | unit | nbval        one step of `make test`
+#   make run EXP=differentiable-bleu PRESET=paper [ARGS="-p device cuda"]
+#   make clean    remove the built book and caches (distclean also removes .venv)
+#
+# Only `python3` (3.11) is needed: the first target creates .venv and installs the package with
+# its dev extra (pinned torch, Jupyter Book 1.x, nbval, ruff) into it.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+JOBS ?= 2
+EXP ?=
+PRESET ?= book
+ARGS ?=
+
+# Same hashing, hence the same set and dict orders, in every process and kernel.
+export PYTHONHASHSEED := 0
+
+# Tests and builds: no progress bars. Unit tests: no display needed for figures. (The notebooks'
+# kernels keep their inline backend: book/conftest.py removes MPLBACKEND before they start.)
+test lint unit nbval book: export BEYOND_MLE_PROGRESS := 0
+test unit: export MPLBACKEND := Agg
+
+NBVAL_FLAGS := --nbval-lax --nbval-current-env --nbval-sanitize-with book/nbval_sanitize.cfg \
+	--ignore=book/results -p no:cacheprovider -n $(JOBS) --dist loadscope
+
+.PHONY: help book test lint unit nbval run clean distclean
+
+help:
+	@sed -n '3,8p' Makefile | sed 's/^# \{0,1\}//'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e ".[dev]"
+	test -f $(VENV)/share/jupyter/kernels/python3/kernel.json \
+		|| $(BIN)/python -m ipykernel install --sys-prefix --name python3
+	touch $@
+
+# `--all` rebuilds every page, so that a warning in an unchanged page still fails the build.
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --all -W -n --keep-going
+	@echo "The book: $(CURDIR)/_build/html/index.html"
+
+lint: $(STAMP)
+	$(BIN)/ruff check code tests book
+	$(BIN)/ruff format --check code tests
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests -n $(JOBS) -q -p no:cacheprovider
+
+nbval: $(STAMP)
+	$(BIN)/python -m pytest $(NBVAL_FLAGS) book
+
+# Each step in turn; the first failure stops the run. Each step's wall time is printed.
+test: $(STAMP)
+	@for step in lint unit nbval book; do \
+		echo "==> make $$step"; t0=$$(date +%s); \
+		$(MAKE) --no-print-directory $$step || { echo "==> make $$step FAILED"; exit 1; }; \
+		echo "==> make $$step: $$(( $$(date +%s) - t0 )) s"; \
+	done
+
+run: $(STAMP)
+	@test -n "$(EXP)" || { echo 'usage: make run EXP=<experiment> [PRESET=book|paper] [ARGS="-p name value ..."]'; \
+		$(BIN)/python -m beyond_mle list; exit 2; }
+	$(BIN)/python -m beyond_mle run $(EXP) --preset $(PRESET) $(ARGS)
+
+clean:
+	rm -rf _build .pytest_cache .ruff_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,214 @@
+"""The command line: ``python -m beyond_mle`` (or ``beyond-mle``).
+
+Subcommands:
+    list: the experiments, their notebooks, presets and parameters.
+    run: execute an experiment's notebook with a preset and overrides, storing its results
+        under ``book/results/<experiment>/<preset>/``.
+
+Examples::
+
+    python -m beyond_mle list
+    python -m beyond_mle run differentiable-bleu --preset paper -p device cuda -p seed 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from beyond_mle.experiments import (
+    EXPERIMENTS,
+    Experiment,
+    ExperimentError,
+    ExperimentRunError,
+    get_experiment,
+    run_experiment,
+)
+
+PROG = "beyond-mle"
+_WIDTH = 100
+
+
+def _show(value: Any) -> str:
+    """A parameter value as the command line writes it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return ",".join(_show(item) for item in value)
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
+
+
+def _table(rows: Sequence[Sequence[str]], indent: str) -> list[str]:
+    """Rows as left-aligned columns, the last column wrapped to the line width."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
+    lines = []
+    for row in rows:
+        head = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+        prefix = f"{indent}{head}  "
+        lines += textwrap.wrap(
+            row[-1] or "-",
+            width=max(_WIDTH, len(prefix) + 20),
+            initial_indent=prefix,
+            subsequent_indent=" " * len(prefix),
+            break_on_hyphens=False,
+        )
+    return lines
+
+
+def describe_experiment(experiment: Experiment) -> str:
+    """An experiment as ``list`` prints it: notebook, description, presets and parameters."""
+    lines = [
+        experiment.name,
+        f"  notebook:    {experiment.notebook}",
+        *textwrap.wrap(
+            experiment.description,
+            width=_WIDTH,
+            initial_indent="  description: ",
+            subsequent_indent=" " * 15,
+            break_on_hyphens=False,
+        ),
+        "  presets:",
+    ]
+    presets = [
+        [name, " ".join(f"{key}={_show(value)}" for key, value in values.items())]
+        for name, values in experiment.presets.items()
+    ]
+    presets = [[name, text or "(the notebook's defaults)"] for name, text in presets]
+    lines += _table(presets, indent="    ")
+    lines.append("  parameters:")
+    rows = [["name", "kind", "default", "valid", "help"]]
+    rows += [
+        [name, param.kind, _show(param.default), param.range_text() or "any", param.help]
+        for name, param in experiment.params.items()
+    ]
+    lines += _table(rows, indent="    ")
+    return "\n".join(lines)
+
+
+def _list(args: argparse.Namespace) -> int:
+    names = args.experiments or list(EXPERIMENTS)
+    experiments = [get_experiment(name) for name in names]
+    print("\n\n".join(describe_experiment(experiment) for experiment in experiments))
+    return 0
+
+
+def _overrides(pairs: Sequence[Sequence[str]]) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    for key, value in pairs:
+        if key in overrides:
+            raise ExperimentError(f"parameter {key!r} is given twice (-p {key} ...)")
+        overrides[key] = value
+    return overrides
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive
+        return str(path)
+
+
+def _run(args: argparse.Namespace) -> int:
+    folder = run_experiment(
+        args.experiment,
+        args.preset,
+        _overrides(args.param),
+        root=args.root,
+        progress=not args.no_progress,
+    )
+    print(f"results: {_shown_path(folder)}")
+    return 0
+
+
+def _add_list(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("list", help="list the experiments, presets and parameters")
+    parser.add_argument("experiments", nargs="*", metavar="EXPERIMENT", help="only these")
+    parser.set_defaults(handler=_list)
+
+
+def _add_run(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "run",
+        help="run an experiment's notebook and store its results",
+        description=(
+            "Execute an experiment's notebook with papermill and store the executed notebook, "
+            "its results and provenance.json under book/results/<experiment>/<preset>/ "
+            "(<preset>+<key>=<value>... when parameters are overridden)."
+        ),
+    )
+    parser.add_argument("experiment", help="an experiment name (see 'list')")
+    parser.add_argument("--preset", default="book", help="a preset name (default: book)")
+    parser.add_argument(
+        "-p",
+        "--param",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("KEY", "VALUE"),
+        help="override a parameter (repeatable), e.g. -p device cuda -p seed 1",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--root", default=None, help="the repository root (default: found)")
+    parser.set_defaults(handler=_run)
+
+
+#: The subcommands, each a function adding its parser. A later ``assignments`` subcommand
+#: (student versions and grading) is added here.
+SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (_add_list, _add_run)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m beyond_mle``."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Run the book's experiments: chapter notebooks with presets and overrides.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in SUBCOMMANDS:
+        add(commands)
+    return parser
+
+
+def _error(message: str) -> None:
+    text = textwrap.fill(f"{PROG}: error: {message}", width=_WIDTH, break_on_hyphens=False)
+    print(text, file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line on ``argv`` (default: ``sys.argv[1:]``) and return the exit status.
+
+    Returns:
+        0 on success; 1 if the notebook failed; 2 for a request that does not fit the
+        experiment's specification (unknown experiment, preset or parameter, invalid value,
+        CUDA requested where there is none) or a usage error; 130 if interrupted.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return args.handler(args)
+    except (ExperimentError, FileNotFoundError) as error:
+        _error(str(error))
+        return 2
+    except ExperimentRunError as error:
+        _error(str(error))
+        return 1
+    except KeyboardInterrupt:
+        _error("interrupted; no results were written")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

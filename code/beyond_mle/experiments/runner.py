@@ -1,0 +1,352 @@
+"""Run a chapter notebook through papermill and store its results with provenance.
+
+A run validates everything before a kernel starts, executes the notebook into a hidden
+``book/results/<experiment>/.partial-*`` folder, adds ``provenance.json`` and the executed
+``notebook.ipynb``, and only then swaps the folder in for ``book/results/<experiment>/<folder>``.
+A failed or interrupted run deletes its partial folder and leaves earlier results untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import re
+import shlex
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from beyond_mle.experiments.paths import RESULTS_FOLDER, find_root
+from beyond_mle.experiments.registry import get_experiment
+from beyond_mle.experiments.results import save_results
+from beyond_mle.experiments.spec import Experiment, ExperimentError, resolve_device
+from beyond_mle.progress import PROGRESS_VARIABLE
+
+__all__ = [
+    "ExperimentRunError",
+    "check_notebook_parameters",
+    "result_folder_name",
+    "run_command",
+    "run_experiment",
+]
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._,-]+")
+_MAX_FOLDER_NAME = 120
+
+
+class ExperimentRunError(RuntimeError):
+    """A notebook that failed while the runner executed it."""
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return ",".join(_value_text(item) for item in value)
+    return str(value)
+
+
+def _safe(text: str) -> str:
+    return _UNSAFE.sub("_", text)
+
+
+def result_folder_name(preset: str, changed: Mapping[str, Any]) -> str:
+    """The results folder of a run: the preset, then ``+key=value`` per override, sorted.
+
+    Only the pure presets get the preset's own folder, so that committed ``book`` and ``paper``
+    results never hold a modified run. Characters other than letters, digits and ``. _ , -``
+    become ``_``.
+
+    Example:
+        >>> result_folder_name("paper", {"seed": 1, "device": "cuda:0"})
+        'paper+device=cuda_0+seed=1'
+    """
+    parts = [
+        _safe(preset),
+        *(f"{_safe(key)}={_safe(_value_text(changed[key]))}" for key in sorted(changed)),
+    ]
+    name = "+".join(parts)
+    if len(name) > _MAX_FOLDER_NAME:  # keep it a valid file name; the hash keeps it unique
+        digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+        name = f"{name[: _MAX_FOLDER_NAME - 13]}-{digest}"
+    return name
+
+
+def run_command(experiment: str, preset: str, changed: Mapping[str, Any]) -> str:
+    """The command line that repeats a run."""
+    words = ["python", "-m", "beyond_mle", "run", experiment, "--preset", preset]
+    for key in sorted(changed):
+        words += ["-p", key, _value_text(changed[key])]
+    return shlex.join(words)
+
+
+def check_notebook_parameters(experiment: Experiment, notebook: Path) -> None:
+    """Check that the notebook's ``parameters`` cell declares every parameter of the spec.
+
+    Papermill accepts unknown names with only a log line, so a spec that drifted from its
+    notebook would otherwise run with parameters silently ignored.
+
+    Raises:
+        ExperimentError: naming the parameters the notebook lacks.
+    """
+    import papermill
+
+    declared = papermill.inspect_notebook(str(notebook))
+    missing = [name for name in experiment.params if name not in declared]
+    if missing:
+        raise ExperimentError(
+            f"experiment {experiment.name!r}: the parameters cell of {experiment.notebook} does "
+            f"not declare {', '.join(missing)}; the specification and the notebook disagree"
+        )
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _git_state(root: Path) -> dict[str, Any]:
+    """The revision of the work tree and whether tracked files differ from it."""
+    revision = _git(root, "rev-parse", "HEAD")
+    status = _git(root, "status", "--porcelain", "--untracked-files=no")
+    return {"revision": revision, "dirty": None if status is None else bool(status)}
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def _device_record(requested: str) -> dict[str, Any]:
+    """The device asked for, the one it resolved to, and the hardware's name."""
+    import torch
+
+    device = resolve_device(requested)
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else _cpu_name()
+    return {"requested": requested, "resolved": str(device), "name": name}
+
+
+def _versions() -> dict[str, str]:
+    import papermill
+    import torch
+
+    import beyond_mle
+
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "papermill": papermill.__version__,
+        "beyond_mle": beyond_mle.__version__,
+    }
+
+
+@contextmanager
+def _environment(name: str, value: str) -> Iterator[None]:
+    """Set an environment variable (inherited by kernels started meanwhile), then restore it."""
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
+
+
+def _tidy_notebook(path: Path, partial: str, final: str, notebook: str, output: str) -> None:
+    """Record in the executed notebook where its results live, not the transient folder.
+
+    Args:
+        path: the executed notebook.
+        partial: the ``results_dir`` the kernel was given (the partial folder).
+        final: the same relative to the notebook's folder, once the results are in place.
+        notebook: the input notebook relative to the repository root.
+        output: the executed notebook's final path relative to the repository root.
+    """
+    import nbformat
+
+    executed = nbformat.read(path, as_version=4)
+    for cell in executed.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = cell.source.replace(partial, final)
+    record = executed.metadata.get("papermill")
+    if record is not None:
+        record["input_path"] = notebook
+        record["output_path"] = output
+        if "results_dir" in record.get("parameters", {}):
+            record["parameters"]["results_dir"] = final
+    nbformat.write(executed, path)
+
+
+def _swap_in(new: Path, final: Path) -> None:
+    """Make ``new`` the folder ``final``: the old one is moved aside, replaced, then deleted."""
+    aside = None
+    if final.exists():
+        aside = Path(tempfile.mkdtemp(prefix=f".partial-old-{final.name}-", dir=final.parent))
+        os.replace(final, aside / final.name)
+    try:
+        os.replace(new, final)
+    except BaseException:
+        if aside is not None:
+            os.replace(aside / final.name, final)
+            shutil.rmtree(aside, ignore_errors=True)
+        raise
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)
+
+
+def _failure_message(label: str, notebook: str, error: BaseException) -> str:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(error, PapermillExecutionError):
+        lines = (error.source or "").strip().splitlines()
+        first = lines[0] if lines else ""
+        return (
+            f"{label}: cell In [{error.exec_count}] of {notebook} raised "
+            f"{error.ename}: {error.evalue} (cell starting {first!r}); no results were written"
+        )
+    return f"{label}: {type(error).__name__}: {error}; no results were written"
+
+
+def run_experiment(
+    name: str | Experiment,
+    preset: str = "book",
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    root: str | os.PathLike[str] | None = None,
+    progress: bool = True,
+) -> Path:
+    """Execute an experiment's notebook and store its results, provenance and executed copy.
+
+    Everything is checked before a kernel starts: the experiment, the preset, the override
+    names and values (strings, as the command line gives them, are parsed by each parameter's
+    kind), the device, and that the notebook declares every parameter. The notebook then runs
+    with papermill in its own folder, with ``results_dir`` pointing at a partial folder, and
+    with progress bars off inside the kernel. The finished folder holds what the notebook
+    saved, ``provenance.json`` and ``notebook.ipynb``, and replaces the previous results.
+
+    Args:
+        name: the experiment's name (or an ``Experiment`` that is not registered).
+        preset: ``book`` (the notebook's defaults), ``paper`` or another of its presets.
+        overrides: parameter values replacing the preset's; ``results_dir`` is the runner's.
+        root: the repository root; by default the folder holding ``_toc.yml`` above the
+            current directory (or above the package).
+        progress: show papermill's bar over the notebook's cells.
+
+    Returns:
+        The results folder, ``<root>/book/results/<name>/<preset>`` or, when overrides change
+        a value, ``<root>/book/results/<name>/<preset>+<key>=<value>...``.
+
+    Raises:
+        ExperimentError: an unknown experiment, preset or parameter, an invalid value, CUDA
+            requested where there is none, or a notebook that is missing or lacks parameters.
+        ExperimentRunError: the notebook failed; the message names the failing cell.
+        KeyboardInterrupt: the run was interrupted; no results were written.
+    """
+    experiment = get_experiment(name)
+    overrides = dict(overrides or {})
+    if "results_dir" in overrides:
+        raise ExperimentError(
+            "parameter 'results_dir' is set by the runner (book/results/<experiment>/<preset>)"
+        )
+    parameters, changed = experiment.resolve(preset, overrides)
+    root = find_root() if root is None else Path(root).resolve()
+    notebook = root / experiment.notebook
+    if not notebook.is_file():
+        raise ExperimentError(
+            f"experiment {experiment.name!r}: notebook {experiment.notebook} not found under {root}"
+        )
+    check_notebook_parameters(experiment, notebook)
+
+    folder = result_folder_name(preset, changed)
+    experiment_folder = root / RESULTS_FOLDER / experiment.name
+    final = experiment_folder / folder
+    label = f"experiment {experiment.name!r} (folder {folder})"
+    experiment_folder.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".partial-{folder}-", dir=experiment_folder))
+    try:
+        _execute(experiment, preset, changed, parameters, root, partial, final, progress)
+        _swap_in(partial, final)
+    except KeyboardInterrupt:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    except Exception as error:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise ExperimentRunError(_failure_message(label, experiment.notebook, error)) from error
+    return final
+
+
+def _execute(
+    experiment: Experiment,
+    preset: str,
+    changed: Mapping[str, Any],
+    parameters: dict[str, Any],
+    root: Path,
+    partial: Path,
+    final: Path,
+    progress: bool,
+) -> None:
+    """Run the notebook into ``partial`` and write its provenance there."""
+    import papermill
+
+    notebook = root / experiment.notebook
+    cwd = notebook.parent
+    partial_rel = Path(os.path.relpath(partial, cwd)).as_posix()
+    final_rel = Path(os.path.relpath(final, cwd)).as_posix()
+    output = partial / "notebook.ipynb"
+    device = _device_record(parameters["device"])
+    git = _git_state(root)
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    with _environment(PROGRESS_VARIABLE, "0"):
+        papermill.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters={**parameters, "results_dir": partial_rel},
+            kernel_name="python3",
+            progress_bar=progress,
+            cwd=str(cwd),
+        )
+    wall_time = time.perf_counter() - clock
+    _tidy_notebook(
+        output,
+        partial_rel,
+        final_rel,
+        experiment.notebook,
+        final.relative_to(root).joinpath(output.name).as_posix(),
+    )
+    provenance = {
+        "experiment": experiment.name,
+        "preset": preset,
+        "overrides": dict(changed),
+        "folder": final.relative_to(root).as_posix(),
+        "notebook": experiment.notebook,
+        "command": run_command(experiment.name, preset, changed),
+        "parameters": {**parameters, "results_dir": final_rel},
+        "git": git,
+        "device": device,
+        "versions": _versions(),
+        "platform": platform.platform(),
+        "started": started.isoformat(timespec="seconds"),
+        "wall_time_s": round(wall_time, 3),
+    }
+    save_results(partial, provenance, "provenance.json")
