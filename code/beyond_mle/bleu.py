@@ -82,16 +82,17 @@ class _Refs:
     present: Tensor  # (B, R) bool: False for the padding rows of a ragged list of references
 
 
-def _pad_2d(rows: Sequence[Sequence[int]], name: str) -> Tensor:
-    width = max((len(r) for r in rows), default=0)
-    out = torch.full((len(rows), width), _PAD, dtype=torch.long)
-    for b, row in enumerate(rows):
-        if len(row):
-            values = torch.as_tensor(list(row), dtype=torch.long)
-            if (values < 0).any():
-                raise ValueError(f"{name}: token ids must be >= 0, got {values.min().item()}")
-            out[b, : len(row)] = values
-    return out
+def _pad_2d(rows: Sequence[Sequence[int]], name: str, width: int | None = None) -> Tensor:
+    """Token lists as one tensor, padded with _PAD to ``width`` (default: the longest row)."""
+    rows = [list(r) for r in rows]
+    if width is None:
+        width = max((len(r) for r in rows), default=0)
+    for r in rows:
+        if r and min(r) < 0:
+            raise ValueError(f"{name}: token ids must be >= 0, got {min(r)}")
+    if not rows:
+        return torch.empty((0, width), dtype=torch.long)
+    return torch.tensor([r + [_PAD] * (width - len(r)) for r in rows], dtype=torch.long)
 
 
 def _truncate_at_eos(ids: Tensor, eos_id: int | None) -> Tensor:
@@ -134,14 +135,13 @@ def _as_references(references: References, batch: int, eos_id: int | None, devic
                         "references must be a list (one per hypothesis) of lists of references, "
                         "each a list of token ids, as in NLTK's corpus_bleu"
                     )
-        width = max((len(ref) for refs in references for ref in refs), default=0)
-        ids = torch.full((batch, max(n_refs, 1), width), _PAD, dtype=torch.long)
-        present = torch.zeros((batch, max(n_refs, 1)), dtype=torch.bool)
-        for b, refs in enumerate(references):
-            block = _pad_2d([list(r) for r in refs], "references")
-            ids[b, : len(refs), : block.shape[1]] = block
-            present[b, : len(refs)] = True
-        ids, present = ids.to(device), present.to(device)
+        n_refs = max(n_refs, 1)
+        rows = [
+            list(refs[r]) if r < len(refs) else [] for refs in references for r in range(n_refs)
+        ]
+        ids = _pad_2d(rows, "references").reshape(batch, n_refs, -1).to(device)
+        counts = torch.tensor([len(refs) for refs in references], dtype=torch.long)
+        present = (torch.arange(n_refs) < counts.reshape(-1, 1)).to(device)
     if ids.shape[0] != batch:
         raise ValueError(
             f"references has batch size {ids.shape[0]} but hypotheses has {batch}: they must match"
@@ -178,15 +178,15 @@ def _check_probs(probs: Tensor) -> None:
         raise ValueError("probs has an empty vocabulary axis")
     if probs.numel() == 0:
         return
-    with torch.no_grad():
-        if not torch.isfinite(probs).all():
+    with torch.no_grad():  # two passes over probs: a sum and a minimum
+        total = probs.sum(-1)
+        if not torch.isfinite(total).all():
             raise ValueError("probs must be finite (found NaN or inf)")
-        low = probs.min()
+        low = probs.amin()
         if low < 0:
             raise ValueError(f"probs must be non-negative, found {low.item():.3g}")
-        total = probs.sum(-1)
         tol = 1e-6 if probs.dtype == torch.float64 else 1e-3
-        worst = (total - 1).abs().max()
+        worst = (total - 1).abs().amax()
         if worst > tol:
             raise ValueError(
                 "each row of probs must sum to 1 over the vocabulary (apply softmax to logits); "
@@ -219,12 +219,44 @@ def length_mask(probs: Tensor, eos_id: int | None) -> Tensor:
     return torch.cumprod(1 - probs[..., eos_id], dim=-1)
 
 
-def _as_hypotheses(hypotheses: Hypotheses, eos_id: int | None) -> _Hyps:
+def _gather_columns(
+    probs: Tensor, reference_ids: Tensor, eos_id: int | None
+) -> tuple[Tensor, Tensor | None]:
+    """1-gram matches ``(B, L, R, Lr)`` and EOS probabilities ``(B, L)`` from one gather.
+
+    One gather reads every column the scores need, so the backward pass writes the gradient of
+    ``probs`` once (a single scatter into zeros) instead of once per column group.
+    """
+    batch, length, _ = probs.shape
+    n_refs, ref_len = reference_ids.shape[1:]
+    index = reference_ids.clamp_min(0).reshape(batch, n_refs * ref_len)
+    if eos_id is not None:
+        index = torch.cat([index.new_full((batch, 1), eos_id), index], dim=1)
+    columns = probs.gather(2, index.unsqueeze(1).expand(batch, length, -1))
+    eos = columns[..., 0] if eos_id is not None else None
+    m1 = columns[..., int(eos_id is not None) :]
+    m1 = m1 * (reference_ids >= 0).reshape(batch, 1, -1).to(m1.dtype)  # padding matches nothing
+    return m1.reshape(batch, length, n_refs, ref_len), eos
+
+
+def _prepare(
+    hypotheses: Hypotheses, references: References, eos_id: int | None
+) -> tuple[_Hyps, _Refs, Tensor | None]:
+    """Checked hypotheses and references, and the 1-gram matches when hypotheses are ``probs``."""
     if isinstance(hypotheses, Tensor) and hypotheses.is_floating_point():
-        _check_probs(hypotheses)
-        _check_eos(eos_id, hypotheses.shape[-1])
-        mask = length_mask(hypotheses, eos_id)
-        return _Hyps(probs=hypotheses, ids=None, mask=mask, dtype=hypotheses.dtype)
+        probs = hypotheses
+        _check_probs(probs)
+        vocab = probs.shape[-1]
+        _check_eos(eos_id, vocab)
+        refs = _as_references(references, probs.shape[0], eos_id, probs.device)
+        if refs.ids.numel() and refs.ids.max() >= vocab:
+            raise ValueError(
+                f"reference token ids must lie in [0, vocab - 1 = {vocab - 1}], "
+                f"found {refs.ids.max().item()}"
+            )
+        m1, eos = _gather_columns(probs, refs.ids, eos_id)
+        mask = probs.new_ones(probs.shape[:2]) if eos is None else torch.cumprod(1 - eos, dim=-1)
+        return _Hyps(probs=probs, ids=None, mask=mask, dtype=probs.dtype), refs, m1
     if isinstance(hypotheses, Tensor):
         if hypotheses.is_complex() or hypotheses.dtype == torch.bool:
             raise ValueError(f"token ids must be an integer tensor, got {hypotheses.dtype}")
@@ -239,7 +271,8 @@ def _as_hypotheses(hypotheses: Hypotheses, eos_id: int | None) -> _Hyps:
     _check_eos(eos_id, None)
     ids = _truncate_at_eos(ids, eos_id)
     mask = (ids >= 0).to(torch.float64)
-    return _Hyps(probs=None, ids=ids, mask=mask, dtype=torch.float64)
+    hyps = _Hyps(probs=None, ids=ids, mask=mask, dtype=torch.float64)
+    return hyps, _as_references(references, ids.shape[0], eos_id, ids.device), None
 
 
 def _check_order(max_order: int) -> None:
@@ -297,12 +330,7 @@ def unigram_matches(probs: Tensor, reference_ids: Tensor) -> Tensor:
     """
     squeeze = reference_ids.dim() == 2
     refs = reference_ids.unsqueeze(1) if squeeze else reference_ids
-    batch, n_refs, ref_len = refs.shape
-    length = probs.shape[1]
-    index = refs.clamp_min(0).reshape(batch, 1, n_refs * ref_len).expand(batch, length, -1)
-    m1 = probs.gather(2, index)  # (B, L, R*Lr)
-    m1 = m1 * (refs >= 0).reshape(batch, 1, -1).to(m1.dtype)
-    m1 = m1.reshape(batch, length, n_refs, ref_len)
+    m1, _ = _gather_columns(probs, refs, None)
     return m1.squeeze(2) if squeeze else m1
 
 
@@ -471,8 +499,8 @@ def _hard_clipped_counts(
         if n not in orders:
             continue
         span = self_bits.shape[1]
-        ref_count = np.bitwise_count(ref_bits).astype(np.int64)  # (B, span, R)
-        rank = np.bitwise_count(self_bits & below[:span]).astype(np.int64)  # (B, span)
+        ref_count = np.bitwise_count(ref_bits)  # (B, span, R), uint8
+        rank = np.bitwise_count(self_bits & below[:span])  # (B, span), uint8
         exists = np.arange(span) + n <= hyp_len[:, None]
         best = (exists & (rank < ref_count.max(2, initial=0))).sum(1)
         own = (exists[..., None] & (rank[..., None] < ref_count)).sum(1)
@@ -526,18 +554,9 @@ class GleuStatistics:
     totals: Tensor
 
 
-def _unigram_matrix(hyps: _Hyps, refs: _Refs) -> Tensor:
-    """M1 of shape (B, L, R, Lr) in the working dtype."""
-    if hyps.probs is not None:
-        vocab = hyps.probs.shape[-1]
-        if refs.ids.numel() and refs.ids.max() >= vocab:
-            raise ValueError(
-                f"reference token ids must lie in [0, vocab - 1 = {vocab - 1}], "
-                f"found {refs.ids.max().item()}"
-            )
-        return unigram_matches(hyps.probs, refs.ids)
-    ids = hyps.ids  # (B, L)
-    equal = ids[:, :, None, None] == refs.ids.unsqueeze(1)
+def _id_unigram_matrix(hyps: _Hyps, refs: _Refs) -> Tensor:
+    """M1 of hard hypotheses, shape (B, L, R, Lr): 1 where the tokens are equal."""
+    equal = hyps.ids[:, :, None, None] == refs.ids.unsqueeze(1)
     return (equal & (refs.ids >= 0).unsqueeze(1)).to(hyps.dtype)
 
 
@@ -598,14 +617,11 @@ def bleu_statistics(
         The :class:`BleuStatistics` of the batch.
     """
     _check_order(max_order)
-    hyps = _as_hypotheses(hypotheses, eos_id)
-    batch = hyps.mask.shape[0]
-    device = hyps.mask.device
-    refs = _as_references(references, batch, eos_id, device)
+    hyps, refs, m1 = _prepare(hypotheses, references, eos_id)
     orders = range(1, max_order + 1)
     fast = _hard_clipped_counts(hyps.ids, refs, orders) if _bit_set_path(hyps, refs) else None
-    if fast is None or not unique_reference_ngrams:
-        m1 = _unigram_matrix(hyps, refs)
+    if m1 is None and (fast is None or not unique_reference_ngrams):
+        m1 = _id_unigram_matrix(hyps, refs)
     matches, totals = [], []
     for n in orders:
         if fast is not None and unique_reference_ngrams:
@@ -648,13 +664,12 @@ def gleu_statistics(
         The :class:`GleuStatistics` of the batch.
     """
     _check_orders(min_len, max_len)
-    hyps = _as_hypotheses(hypotheses, eos_id)
+    hyps, refs, m1 = _prepare(hypotheses, references, eos_id)
     batch = hyps.mask.shape[0]
-    refs = _as_references(references, batch, eos_id, hyps.mask.device)
     orders = range(min_len, max_len + 1)
     fast = _hard_clipped_counts(hyps.ids, refs, orders) if _bit_set_path(hyps, refs) else None
-    if fast is None:
-        m1 = _unigram_matrix(hyps, refs)
+    if m1 is None and fast is None:
+        m1 = _id_unigram_matrix(hyps, refs)
     tp = hyps.mask.new_zeros(refs.ids.shape[:2])  # (B, R)
     tpfp = hyps.mask.new_zeros(batch)
     tpfn = torch.zeros(refs.ids.shape[:2], dtype=hyps.dtype, device=tp.device)
