@@ -139,7 +139,8 @@ def _as_references(references: References, batch: int, eos_id: int | None, devic
         rows = [
             list(refs[r]) if r < len(refs) else [] for refs in references for r in range(n_refs)
         ]
-        ids = _pad_2d(rows, "references").reshape(batch, n_refs, -1).to(device)
+        width = max((len(r) for r in rows), default=0)
+        ids = _pad_2d(rows, "references", width).reshape(batch, n_refs, width).to(device)
         counts = torch.tensor([len(refs) for refs in references], dtype=torch.long)
         present = (torch.arange(n_refs) < counts.reshape(-1, 1)).to(device)
     if ids.shape[0] != batch:
