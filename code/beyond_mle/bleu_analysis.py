@@ -7,6 +7,7 @@ NLTK is the reference: its ``corpus_bleu`` (no smoothing), ``sentence_bleu``, ``
 
 from __future__ import annotations
 
+import math
 import random
 import warnings
 from dataclasses import asdict, dataclass
@@ -155,19 +156,25 @@ def nltk_agreement(
 def noisy_reference_logits(
     reference_ids: Tensor, vocab_size: int, *, signal: float, generator: torch.Generator
 ) -> Tensor:
-    """Logits of a model that mostly predicts the reference: ``signal`` on its token, plus noise.
+    r"""Logits of a model that mostly predicts the reference.
+
+    Every logit is standard normal noise; the reference token's gets a bonus of
+    :math:`\sqrt{2 \ln V} + \text{signal}`. The largest of :math:`V` standard normals is close to
+    :math:`\sqrt{2 \ln V}`, so ``signal`` is the margin over the strongest competitor, and the
+    argmax is the reference token about as often at every vocabulary size.
 
     Args:
         reference_ids: shape ``(batch, length)``.
-        vocab_size: the vocabulary.
-        signal: the logit added to the reference token; standard normal noise elsewhere.
+        vocab_size: the vocabulary :math:`V`.
+        signal: the margin of the reference token's logit.
         generator: the random source.
 
     Returns:
         Logits, shape ``(batch, length, vocab_size)``, float64.
     """
     noise = torch.randn(*reference_ids.shape, vocab_size, generator=generator, dtype=torch.float64)
-    return noise + signal * torch.nn.functional.one_hot(reference_ids, vocab_size)
+    bonus = (2 * math.log(vocab_size)) ** 0.5 + signal
+    return noise + bonus * torch.nn.functional.one_hot(reference_ids, vocab_size)
 
 
 def temperature_sweep(

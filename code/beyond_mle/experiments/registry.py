@@ -111,10 +111,10 @@ register(
             ),
             "signal": Param(
                 float,
-                3.0,
-                low=0.0,
+                0.5,
+                low=-10.0,
                 high=100.0,
-                help="logit added to the reference token by the sweep's model",
+                help="margin of the reference token's logit over the largest noise logit",
             ),
         },
         presets={
