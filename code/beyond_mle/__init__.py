@@ -5,6 +5,8 @@ pure, typed torch functions; the book's chapters import them.
 
 Modules:
     bleu: differentiable BLEU and GLEU on token distributions and on token ids.
+    bleu_analysis: the experiments of the differentiable-BLEU chapter (agreement with NLTK on
+        random corpora, the softmax temperature sweep).
     experiments: the chapters' parameter specifications and presets, and the runner that
         executes a chapter notebook through papermill and stores its results with provenance.
     plotting: the book's seaborn theme and shared figure helpers.
