@@ -4,6 +4,7 @@
 #   make test     lint, unit tests, every chapter under nbval, strict book build (in that order)
 #   make lint | unit | nbval        one step of `make test`
 #   make run EXP=differentiable-bleu PRESET=paper [ARGS="-p device cuda"]
+#   make outputs [NB=book/PART/CHAPTER.ipynb]   re-execute chapters in place (committed outputs)
 #   make clean    remove the built book and caches (distclean also removes .venv)
 #
 # Only `python3` (3.11) is needed: the first target creates .venv and installs the package with
@@ -21,6 +22,7 @@ JOBS ?= 2
 EXP ?=
 PRESET ?= book
 ARGS ?=
+NB ?=
 
 # Same hashing, hence the same set and dict orders, in every process and kernel.
 export PYTHONHASHSEED := 0
@@ -33,10 +35,10 @@ test unit: export MPLBACKEND := Agg
 NBVAL_FLAGS := --nbval-lax --nbval-current-env --nbval-sanitize-with book/nbval_sanitize.cfg \
 	--ignore=book/results -p no:cacheprovider -n $(JOBS) --dist loadscope
 
-.PHONY: help book test lint unit nbval run clean distclean
+.PHONY: help book test lint unit nbval run outputs clean distclean
 
 help:
-	@sed -n '3,8p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +75,11 @@ run: $(STAMP)
 	@test -n "$(EXP)" || { echo 'usage: make run EXP=<experiment> [PRESET=book|paper] [ARGS="-p name value ..."]'; \
 		$(BIN)/python -m beyond_mle list; exit 2; }
 	$(BIN)/python -m beyond_mle run $(EXP) --preset $(PRESET) $(ARGS)
+
+# Every chapter (or the notebooks in NB) re-executed at its defaults and written back in place,
+# without timestamps or papermill metadata; a notebook whose cell fails is left unchanged.
+outputs: $(STAMP)
+	$(BIN)/python -m beyond_mle execute $(NB)
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

@@ -4,11 +4,14 @@ Subcommands:
     list: the experiments, their notebooks, presets and parameters.
     run: execute an experiment's notebook with a preset and overrides, storing its results
         under ``book/results/<experiment>/<preset>/``.
+    execute: re-execute chapter notebooks in place at their defaults, refreshing their committed
+        outputs (every chapter when none is named).
 
 Examples::
 
     python -m beyond_mle list
     python -m beyond_mle run differentiable-bleu --preset paper -p device cuda -p seed 1
+    python -m beyond_mle execute book/bleu/differentiable_bleu.ipynb
 """
 
 from __future__ import annotations
@@ -28,6 +31,13 @@ from beyond_mle.experiments import (
     ExperimentRunError,
     get_experiment,
     run_experiment,
+)
+from beyond_mle.experiments.refresh import (
+    DEFAULT_TIMEOUT,
+    NotebookRefreshError,
+    chapter_notebooks,
+    check_notebooks,
+    refresh_notebook,
 )
 
 PROG = "beyond-mle"
@@ -127,6 +137,41 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _execute(args: argparse.Namespace) -> int:
+    """Refresh the notebooks named (or every chapter), one line each; 1 if any failed."""
+    if args.notebooks:
+        notebooks = check_notebooks(args.notebooks)
+    else:
+        notebooks = check_notebooks(Path(_shown_path(path)) for path in chapter_notebooks())
+    failed = 0
+    for notebook in notebooks:
+        try:
+            seconds = refresh_notebook(notebook, timeout=args.timeout)
+        except NotebookRefreshError as error:
+            failed += 1
+            print(f"{notebook}: FAILED after {error.seconds:.1f} s", flush=True)
+            _error(str(error))
+            continue
+        except KeyboardInterrupt:
+            _error(f"interrupted; {notebook} was left unchanged")
+            return 130
+        print(f"{notebook}: refreshed in {seconds:.1f} s", flush=True)
+    if failed:
+        _error(f"{failed} of {len(notebooks)} notebooks failed and were left unchanged")
+        return 1
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
 def _add_list(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("list", help="list the experiments, presets and parameters")
     parser.add_argument("experiments", nargs="*", metavar="EXPERIMENT", help="only these")
@@ -159,9 +204,36 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_run)
 
 
+def _add_execute(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "execute",
+        help="re-execute chapter notebooks in place, refreshing their committed outputs",
+        description=(
+            "Execute each notebook with nbclient in its own folder at its default parameters "
+            "(progress bars off, MPLBACKEND unset), remove execution timestamps and papermill "
+            "metadata, and write it back in place. A notebook whose cell fails is left "
+            "unchanged (exit status 1, after trying the others). Without NOTEBOOK, every "
+            "registered experiment's notebook (every chapter) is refreshed."
+        ),
+    )
+    parser.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="only these .ipynb")
+    parser.add_argument(
+        "--timeout",
+        type=_positive_int,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"seconds each cell may run (default: {DEFAULT_TIMEOUT})",
+    )
+    parser.set_defaults(handler=_execute)
+
+
 #: The subcommands, each a function adding its parser. A later ``assignments`` subcommand
 #: (student versions and grading) is added here.
-SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (_add_list, _add_run)
+SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
+    _add_list,
+    _add_run,
+    _add_execute,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -185,9 +257,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line on ``argv`` (default: ``sys.argv[1:]``) and return the exit status.
 
     Returns:
-        0 on success; 1 if the notebook failed; 2 for a request that does not fit the
+        0 on success; 1 if a notebook failed; 2 for a request that does not fit the
         experiment's specification (unknown experiment, preset or parameter, invalid value,
-        CUDA requested where there is none) or a usage error; 130 if interrupted.
+        CUDA requested where there is none), a notebook path that does not exist or a usage
+        error; 130 if interrupted.
     """
     parser = build_parser()
     try:

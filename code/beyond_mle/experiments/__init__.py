@@ -14,6 +14,7 @@ with ``python -m beyond_mle run <experiment> --preset paper -p device cuda``, wh
 """
 
 from beyond_mle.experiments.paths import RESULTS_FOLDER, find_root, results_folder
+from beyond_mle.experiments.refresh import NotebookRefreshError, refresh_notebook
 from beyond_mle.experiments.registry import (
     EXPERIMENTS,
     get_experiment,
@@ -42,6 +43,7 @@ __all__ = [
     "Experiment",
     "ExperimentError",
     "ExperimentRunError",
+    "NotebookRefreshError",
     "Param",
     "common_params",
     "find_root",
@@ -49,6 +51,7 @@ __all__ = [
     "load_provenance",
     "load_results",
     "parse_value",
+    "refresh_notebook",
     "register",
     "resolve_device",
     "result_folder_name",
