@@ -1,17 +1,20 @@
 """The book's experiments: one :class:`Experiment` per chapter notebook that the runner executes.
 
-To add a chapter's experiment, append one ``register(Experiment(...))`` below: its notebook,
-a one-line description, ``common_params()`` plus the notebook's own knobs (the same names and
-defaults as its ``parameters`` cell, which the tests check) and the presets ``book`` (``{}``)
-and ``paper`` (the paper's scale).
+Each chapter registers its experiment in a module of its own under
+:mod:`beyond_mle.experiments.specs`, imported here: one ``register(Experiment(...))`` with its
+notebook, a one-line description, ``common_params()`` plus the notebook's own knobs (the same
+names and defaults as its ``parameters`` cell, which the tests check) and the presets ``book``
+(``{}``) and ``paper`` (the paper's scale).
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Mapping
 from typing import Any
 
-from beyond_mle.experiments.spec import Experiment, ExperimentError, Param, common_params
+from beyond_mle.experiments.spec import Experiment, ExperimentError
 
 __all__ = ["EXPERIMENTS", "get_experiment", "register", "validate_parameters"]
 
@@ -62,75 +65,12 @@ def validate_parameters(experiment: str | Experiment, params: Mapping[str, Any])
     return get_experiment(experiment).validate(params)
 
 
-register(
-    Experiment(
-        name="differentiable-bleu",
-        notebook="book/bleu/differentiable_bleu.ipynb",
-        description=(
-            "Differentiable BLEU and GLEU: agreement with NLTK and the soft score under a "
-            "temperature sweep"
-        ),
-        params={
-            **common_params(),
-            "n_corpora": Param(
-                int, 500, low=1, high=1_000_000, help="random corpora compared with NLTK"
-            ),
-            "corpus_size": Param(
-                int, 6, low=1, high=10_000, help="sentence pairs per random corpus"
-            ),
-            "vocab_size": Param(
-                int,
-                8,
-                low=2,
-                high=1_000_000,
-                help="vocabulary of the random corpora (small, so n-grams repeat)",
-            ),
-            "max_len": Param(int, 10, low=1, high=1000, help="longest random sentence (tokens)"),
-            "sweep_batch": Param(
-                int, 8, low=1, high=4096, help="sentences in the temperature sweep"
-            ),
-            "sweep_length": Param(
-                int, 12, low=4, high=1000, help="tokens per sentence in the temperature sweep"
-            ),
-            "sweep_vocab": Param(
-                int, 50, low=3, high=1_000_000, help="vocabulary of the temperature sweep"
-            ),
-            "n_temperatures": Param(
-                int,
-                13,
-                low=2,
-                high=200,
-                help="softmax temperatures, log-spaced between 0.01 and 100",
-            ),
-            "n_samples": Param(
-                int,
-                32,
-                low=1,
-                high=100_000,
-                help="corpora sampled per temperature (Monte Carlo expected BLEU)",
-            ),
-            "signal": Param(
-                float,
-                0.5,
-                low=-10.0,
-                high=100.0,
-                help="margin of the reference token's logit over the largest noise logit",
-            ),
-        },
-        presets={
-            "book": {},
-            # The reversal task's scale in the paper: batch 40, length 50, vocabulary 30,000.
-            "paper": {
-                "n_corpora": 10_000,
-                "corpus_size": 10,
-                "vocab_size": 12,
-                "max_len": 20,
-                "sweep_batch": 40,
-                "sweep_length": 50,
-                "sweep_vocab": 30_000,
-                "n_temperatures": 25,
-                "n_samples": 64,
-            },
-        },
-    )
-)
+def _load_specs() -> None:
+    """Import every module of :mod:`beyond_mle.experiments.specs`; each registers its chapter."""
+    from beyond_mle.experiments import specs
+
+    for module in sorted(pkgutil.iter_modules(specs.__path__), key=lambda m: m.name):
+        importlib.import_module(f"{specs.__name__}.{module.name}")
+
+
+_load_specs()

@@ -1,0 +1,1 @@
+"""One module per chapter experiment; each calls ``register`` once when imported."""
