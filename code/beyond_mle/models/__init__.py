@@ -1,0 +1,1 @@
+"""Small, readable networks reused across chapters, one file per model."""
