@@ -400,14 +400,12 @@ def _reference_ngrams(refs: _Refs, n: int) -> _RefNgrams:
     max_count = counts.amax(-1) if n_refs else counts.sum(-1)
     own_count = torch.diagonal(counts, dim1=1, dim2=3).permute(0, 2, 1)  # (B, J, R) -> (B, R, J)
     flat = equal.reshape(batch, n_refs * span, n_refs * span)
-    earlier = torch.ones(n_refs * span, n_refs * span, dtype=torch.bool, device=ids.device).tril(-1)
+    flat_index = torch.arange(n_refs * span, device=ids.device)
+    earlier = flat_index[:, None] > flat_index[None, :]  # (R*J, R*J): column comes first
     first = exists & ~(flat & earlier).any(-1).reshape(batch, n_refs, span)
-    same_ref = torch.eye(n_refs, dtype=torch.bool, device=ids.device)
-    within = (
-        same_ref.reshape(n_refs, 1, n_refs, 1)
-        & torch.ones(1, span, 1, span, dtype=torch.bool, device=ids.device)
-    ).reshape(n_refs * span, n_refs * span)
-    own_first = exists & ~(flat & earlier & within).any(-1).reshape(batch, n_refs, span)
+    ref_of = flat_index // max(span, 1)
+    within = earlier & (ref_of[:, None] == ref_of[None, :])  # earlier, in the same reference
+    own_first = exists & ~(flat & within).any(-1).reshape(batch, n_refs, span)
     return _RefNgrams(max_count=max_count, first=first, own_count=own_count, own_first=own_first)
 
 
