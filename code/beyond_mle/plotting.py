@@ -9,7 +9,7 @@ import numpy as np
 import seaborn as sns
 from matplotlib.axes import Axes
 
-__all__ = ["PALETTE", "match_matrix", "set_theme"]
+__all__ = ["PALETTE", "match_matrix", "set_theme", "vector_field"]
 
 #: Colours in the order the chapters use them (colour-blind safe).
 PALETTE = sns.color_palette("colorblind")
@@ -67,4 +67,73 @@ def match_matrix(
     ax.set_title(title)
     ax.tick_params(axis="x", rotation=0)
     ax.tick_params(axis="y", rotation=0)
+    return ax
+
+
+def vector_field(
+    x: np.ndarray,
+    y: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    *,
+    title: str,
+    ax: Axes | None = None,
+    xlabel: str = "$p_0$",
+    ylabel: str = "$p_1$",
+    points: dict[str, tuple[float, float]] | None = None,
+    normalise: bool = True,
+    limits: tuple[float, float] = (0.0, 1.0),
+) -> Axes:
+    """Draw a labelled vector field: one arrow per point, coloured by its length.
+
+    Introduced in the chapter "The pull to the average". With ``normalise`` every arrow has the
+    same length, so that the direction reads everywhere; its colour gives the field's
+    magnitude on a log scale (dark: small). Zero vectors are drawn as dots.
+
+    Args:
+        x: arrow positions along the horizontal axis, any shape.
+        y: positions along the vertical axis, the same shape.
+        u: horizontal components, the same shape.
+        v: vertical components, the same shape.
+        title: the panel's title.
+        ax: where to draw; a new figure when ``None``.
+        xlabel: the horizontal axis' label.
+        ylabel: the vertical axis' label.
+        points: named points to mark (fixed points, references), label -> ``(x, y)``.
+        normalise: draw unit arrows coloured by magnitude, or arrows of their true length.
+        limits: the range of both axes.
+
+    Returns:
+        The axes drawn on.
+    """
+    x, y, u, v = (np.asarray(a, dtype=float).ravel() for a in (x, y, u, v))
+    if not x.size == y.size == u.size == v.size:
+        raise ValueError(
+            f"x, y, u, v must have the same size, got {x.size, y.size, u.size, v.size}"
+        )
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.2, 4.2))
+    speed = np.hypot(u, v)
+    moving = speed > 1e-12 * max(float(speed.max(initial=0.0)), 1e-300)
+    if normalise:
+        u = np.where(moving, u / np.where(moving, speed, 1.0), 0.0)
+        v = np.where(moving, v / np.where(moving, speed, 1.0), 0.0)
+    colour = np.log10(np.where(moving, speed, np.nan))
+    ax.quiver(
+        x[moving], y[moving], u[moving], v[moving], colour[moving],
+        cmap="viridis", pivot="mid", angles="xy", width=0.006,
+        scale=1.3 * np.sqrt(x.size) if normalise else None,
+    )  # fmt: skip
+    ax.plot(x[~moving], y[~moving], ".", color="0.3", markersize=4)
+    for k, (label, (px, py)) in enumerate((points or {}).items()):
+        ax.plot(px, py, "o", color=PALETTE[3 + k % 4], markersize=8, markeredgecolor="k",
+                label=label, zorder=5)  # fmt: skip
+    if points:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8, ncol=2)
+    ax.set_xlim(*limits)
+    ax.set_ylim(*limits)
+    ax.set_aspect("equal")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
     return ax

@@ -1,0 +1,110 @@
+"""Tests of the token-copying task and of its training loop (beyond_mle.token_copying)."""
+
+import pytest
+import torch
+from nltk.translate.bleu_score import corpus_bleu as nltk_corpus_bleu
+from nltk.translate.gleu_score import corpus_gleu as nltk_corpus_gleu
+
+from beyond_mle.bleu import bleu_loss
+from beyond_mle.tasks.copying import EOS, FIRST_WORD, PAD, copying_references, copying_word_range
+from beyond_mle.token_copying import (
+    LOSSES,
+    argmax_scores,
+    copying_loss,
+    copying_sweep,
+    train_copying,
+)
+
+
+def _gen(seed=0):
+    return torch.Generator().manual_seed(seed)
+
+
+def test_word_range_follows_the_authors_rule():
+    assert copying_word_range(10) == (4, 7)
+    assert copying_word_range(50) == (11, 47)
+    with pytest.raises(ValueError, match="length"):
+        copying_word_range(6)
+
+
+def test_references_are_words_then_eos_then_pad():
+    refs = copying_references(200, length=10, vocab_size=30, generator=_gen())
+    assert refs.shape == (200, 10)
+    eos_at = (refs == EOS).long().argmax(1)
+    assert ((refs == EOS).sum(1) == 1).all()
+    assert eos_at.min() >= 4 and eos_at.max() <= 7  # the number of words
+    positions = torch.arange(10)
+    words = positions < eos_at[:, None]
+    assert (refs[words] >= FIRST_WORD).all() and (refs[words] < 30).all()
+    assert (refs[positions > eos_at[:, None]] == PAD).all()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"batch": 0}, "batch"),
+        ({"vocab_size": 2}, "vocab_size"),
+        ({"min_words": 5, "max_words": 3}, "min_words"),
+        ({"max_words": 10}, "max_words"),
+    ],
+)
+def test_references_reject_bad_input(kwargs, name):
+    args = {"batch": 2, "length": 10, "vocab_size": 30, "generator": _gen(), **kwargs}
+    batch = args.pop("batch")
+    with pytest.raises(ValueError, match=name):
+        copying_references(batch, **args)
+
+
+def test_losses_vanish_on_the_references():
+    refs = copying_references(5, length=9, vocab_size=12, generator=_gen())
+    logits = 40.0 * torch.nn.functional.one_hot(refs, 12).double()
+    for loss in LOSSES:
+        assert copying_loss(logits, refs, loss).item() == pytest.approx(0.0, abs=1e-8)
+
+
+def test_ce_ignores_positions_after_eos_and_bleu_is_the_package_loss():
+    refs = copying_references(4, length=8, vocab_size=10, generator=_gen(1))
+    logits = torch.randn(4, 8, 10, generator=_gen(2), dtype=torch.float64)
+    changed = logits.clone()
+    after = (refs == EOS).long().cumsum(1) - (refs == EOS).long() > 0
+    changed[after] = torch.randn(int(after.sum()), 10, dtype=torch.float64)
+    torch.testing.assert_close(copying_loss(changed, refs, "ce"), copying_loss(logits, refs, "ce"))
+    expected = bleu_loss(torch.softmax(logits, -1), refs, eos_id=EOS)
+    torch.testing.assert_close(copying_loss(logits, refs, "bleu"), expected)
+    with pytest.raises(ValueError, match="loss"):
+        copying_loss(logits, refs, "rouge")
+
+
+def test_argmax_scores_equal_nltk():
+    refs = copying_references(12, length=10, vocab_size=15, generator=_gen(3))
+    logits = torch.randn(12, 10, 15, generator=_gen(4))
+    logits += 3.0 * torch.nn.functional.one_hot(refs, 15)  # mostly right, some errors
+    scores = argmax_scores(logits, refs)
+
+    def cut(row):
+        row = row.tolist()
+        return row[: row.index(EOS)] if EOS in row else row
+
+    hyps = [cut(h) for h in logits.argmax(-1)]
+    nltk_refs = [[cut(r)] for r in refs]
+    assert scores["bleu"] == pytest.approx(nltk_corpus_bleu(nltk_refs, hyps), abs=1e-12)
+    assert scores["gleu"] == pytest.approx(nltk_corpus_gleu(nltk_refs, hyps), abs=1e-12)
+
+
+def test_cross_entropy_copies_within_a_hundred_steps():
+    refs = copying_references(8, length=8, vocab_size=40, generator=_gen(5))
+    history = train_copying(
+        refs, vocab_size=40, loss="ce", steps=100, log_every=50, generator=_gen()
+    )
+    assert [row["step"] for row in history] == [0.0, 50.0, 100.0]
+    assert history[-1]["bleu"] == 1.0 and history[-1]["gleu"] == 1.0
+
+
+def test_sweep_is_deterministic_and_shares_the_start_across_losses():
+    kwargs = {"lengths": [8], "vocabs": [20], "batch": 4, "steps": 20, "log_every": 10}
+    first = copying_sweep(**kwargs)
+    assert first == copying_sweep(**kwargs)
+    starts = {row["objective"]: (row["bleu"], row["gleu"]) for row in first if row["step"] == 0}
+    assert set(starts) == set(LOSSES) and len(set(starts.values())) == 1
+    with pytest.raises(ValueError, match="vocab_size"):
+        train_copying(torch.tensor([[5, 1]]), vocab_size=5, loss="ce", steps=1, generator=_gen())
