@@ -1,0 +1,168 @@
+"""Tests of the teacher-forcing leakage experiment (beyond_mle.teacher_forcing_leakage)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from beyond_mle.bleu import corpus_gleu, gleu_loss
+from beyond_mle.gumbel import gumbel_softmax
+from beyond_mle.tasks.reversal import EOS, reversal_corpus
+from beyond_mle.teacher_forcing_leakage import (
+    evaluate_leakage,
+    free_running_decode,
+    leakage_loss,
+    leakage_rate,
+    make_model,
+    teacher_forced_inputs,
+    teacher_forced_logits,
+    train_leakage_model,
+)
+
+VOCAB, MAX_LEN = 8, 5
+
+
+def _corpus(n: int, seed: int):
+    return reversal_corpus(
+        n,
+        vocab_size=VOCAB,
+        min_len=2,
+        max_len=MAX_LEN,
+        generator=torch.Generator().manual_seed(seed),
+    )
+
+
+def _shifted(targets: torch.Tensor, first: int = 2) -> torch.Tensor:
+    """The shifted copy: position t emits gold token t - 1 (position 0 emits ``first``)."""
+    shifted = targets.roll(1, dims=1)
+    shifted[:, 0] = first
+    return shifted
+
+
+def test_leakage_of_the_shifted_copy_is_one():
+    corpus = _corpus(50, 0)
+    rate = leakage_rate(_shifted(corpus.targets), corpus.targets, corpus.lengths)
+    assert rate.item() == 1.0
+
+
+def test_leakage_of_the_gold_sequence_is_the_rate_of_repeated_adjacent_words():
+    corpus = _corpus(200, 1)
+    repeats, positions = 0, 0
+    for target, n in zip(corpus.targets.tolist(), corpus.lengths.tolist(), strict=True):
+        words = target[:n] + [EOS]  # positions 1..n: the last n - 1 words and the EOS
+        repeats += sum(words[t] == words[t - 1] for t in range(1, n + 1))
+        positions += n
+    rate = leakage_rate(corpus.targets, corpus.targets, corpus.lengths)
+    assert repeats > 0
+    torch.testing.assert_close(rate, torch.tensor(repeats / positions))
+
+
+def test_leakage_rate_ignores_positions_outside_the_sentence():
+    gold = torch.tensor([[4, 5, 1, 0, 0]])
+    lengths = torch.tensor([2])
+    assert leakage_rate(torch.tensor([[9, 4, 5, 1, 0]]), gold, lengths).item() == 1.0
+    # echoes after the EOS (the inputs there are EOS and PAD) do not count
+    assert leakage_rate(torch.tensor([[9, 9, 9, 1, 0]]), gold, lengths).item() == 0.0
+
+
+def test_leakage_rate_checks_its_arguments():
+    gold = torch.tensor([[4, 5, 1, 0]])
+    with pytest.raises(ValueError, match="lengths"):
+        leakage_rate(gold, gold, torch.tensor([4]))
+    with pytest.raises(ValueError, match="must be"):
+        leakage_rate(gold[:, :3], gold, torch.tensor([2]))
+
+
+def test_teacher_forced_inputs_put_the_previous_gold_token_before_each_target():
+    corpus = _corpus(4, 2)
+    inputs = teacher_forced_inputs(corpus.sources, corpus.targets, sep_id=VOCAB)
+    width = MAX_LEN + 1
+    assert inputs.shape == (4, 2 * width)
+    assert (inputs[:, :width] == corpus.sources).all()
+    assert (inputs[:, width] == VOCAB).all()
+    assert (inputs[:, width + 1 :] == corpus.targets[:, :-1]).all()
+
+
+def test_teacher_forced_logits_at_t_do_not_depend_on_gold_t_or_later():
+    torch.manual_seed(0)
+    model = make_model(VOCAB, MAX_LEN, n_layers=1, n_heads=2, width=16)
+    corpus = _corpus(3, 3)
+    logits = teacher_forced_logits(model, corpus.sources, corpus.targets)
+    assert logits.shape == (3, MAX_LEN + 1, VOCAB + 1)
+    changed = corpus.targets.clone()
+    changed[:, 2:] = 7
+    torch.testing.assert_close(
+        teacher_forced_logits(model, corpus.sources, changed)[:, :3], logits[:, :3]
+    )
+
+
+def test_free_running_decoding_feeds_back_its_own_argmax():
+    torch.manual_seed(0)
+    model = make_model(VOCAB, MAX_LEN, n_layers=1, n_heads=2, width=16)
+    corpus = _corpus(3, 4)
+    free = free_running_decode(model, corpus.sources, MAX_LEN + 1)
+    assert free.shape == (3, MAX_LEN + 1)
+    # teacher-forcing the model with its own output reproduces that output
+    forced = teacher_forced_logits(model, corpus.sources, free).argmax(-1)
+    assert (forced == free).all()
+
+
+@pytest.mark.parametrize("loss", ["xent", "gleu"])
+def test_a_tiny_run_of_each_loss_decreases_it(loss):
+    torch.manual_seed(0)
+    model = make_model(VOCAB, MAX_LEN, n_layers=1, n_heads=2, width=16)
+    corpus = _corpus(16, 5)
+    optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
+    noise = torch.Generator().manual_seed(0)
+    values = []
+    for _ in range(40):
+        optimiser.zero_grad()
+        value = leakage_loss(model, corpus.sources, corpus.targets, loss, generator=noise)
+        value.backward()
+        optimiser.step()
+        values.append(value.item())
+    assert sum(values[-5:]) / 5 < 0.7 * sum(values[:5]) / 5
+
+
+def test_gleu_loss_of_a_confident_shifted_copy_is_minus_log_its_gleu():
+    corpus = _corpus(20, 6)
+    shifted = _shifted(corpus.targets)
+    logits = 50.0 * torch.nn.functional.one_hot(shifted, VOCAB + 1).double()
+    expected = -torch.log(corpus_gleu(shifted, corpus.targets, eos_id=EOS).double() + 1e-10)
+    # the straight-through sample of a one-hot-peaked distribution is that one-hot
+    sample = gumbel_softmax(logits, 0.5, hard=True, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(gleu_loss(sample, corpus.targets, eos_id=EOS), expected)
+
+
+def test_training_logs_every_measurement_and_starts_both_runs_alike():
+    train, test = _corpus(64, 7), _corpus(16, 8)
+    runs = [
+        train_leakage_model(
+            loss, train, test, vocab_size=VOCAB, max_len=MAX_LEN, width=16, steps=4, log_every=2
+        )
+        for loss in ("xent", "gleu")
+    ]
+    keys = {"step", "loss", "leakage", "chance", "tf_accuracy", "tf_bleu", "tf_gleu"}
+    keys |= {"free_bleu", "free_gleu", "free_leakage"}
+    for run in runs:
+        assert [row["step"] for row in run.history] == [2.0, 4.0]
+        assert set(run.history[0]) == keys
+        assert all(0.0 <= run.history[-1][k] <= 1.0 for k in keys - {"step", "loss"})
+    assert runs[0].history[0]["chance"] == runs[1].history[0]["chance"]
+    scores = evaluate_leakage(runs[0].model, test, chunk=5)
+    assert scores == pytest.approx(evaluate_leakage(runs[0].model, test, chunk=100))
+
+
+def test_bad_arguments_raise_before_any_compute():
+    train = _corpus(8, 9)
+    with pytest.raises(ValueError, match="loss"):
+        train_leakage_model("bleu", train, train, vocab_size=VOCAB, max_len=MAX_LEN)
+    with pytest.raises(ValueError, match="max_len"):
+        train_leakage_model("xent", train, train, vocab_size=VOCAB, max_len=MAX_LEN + 1)
+    with pytest.raises(ValueError, match="gumbel_temperature"):
+        train_leakage_model(
+            "gleu", train, train, vocab_size=VOCAB, max_len=MAX_LEN, gumbel_temperature=-1.0
+        )
+    model = make_model(VOCAB, MAX_LEN, n_layers=1, n_heads=1, width=8)
+    with pytest.raises(ValueError, match="gumbel_temperature"):
+        leakage_loss(model, train.sources, train.targets, "gleu", gumbel_temperature=0.0)
