@@ -1,0 +1,132 @@
+"""Tests of beyond_mle.divergences: closed forms, brute-force transport plans, properties."""
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from beyond_mle.divergences import (
+    check_distribution,
+    js_divergence,
+    kl_divergence,
+    wasserstein1_grid,
+    wasserstein1_samples,
+)
+
+
+def _random_pair(shape, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    p = torch.rand(shape, dtype=torch.float64, generator=gen) + 0.01
+    q = torch.rand(shape, dtype=torch.float64, generator=gen) + 0.01
+    return p / p.sum(-1, keepdim=True), q / q.sum(-1, keepdim=True)
+
+
+def test_kl_matches_numpy_and_the_bernoulli_closed_form():
+    p, q = _random_pair((3, 7))
+    pn, qn = p.numpy(), q.numpy()
+    expected = (pn * np.log(pn / qn)).sum(-1)
+    np.testing.assert_allclose(kl_divergence(p, q).numpy(), expected, rtol=1e-12)
+    a, b = 0.3, 0.8
+    bern = kl_divergence(torch.tensor([a, 1 - a], dtype=torch.float64),
+                         torch.tensor([b, 1 - b], dtype=torch.float64))  # fmt: skip
+    assert math.isclose(bern.item(), a * math.log(a / b) + (1 - a) * math.log((1 - a) / (1 - b)))
+    torch.testing.assert_close(kl_divergence(p, p), torch.zeros(3, dtype=torch.float64))
+
+
+def test_kl_zero_mass_conventions():
+    p = torch.tensor([0.5, 0.5, 0.0], dtype=torch.float64)
+    q = torch.tensor([0.25, 0.25, 0.5], dtype=torch.float64)
+    assert math.isclose(kl_divergence(p, q).item(), math.log(2))  # 0 log 0 = 0
+    assert math.isinf(kl_divergence(q, p).item())  # q puts mass where p has none
+
+
+def test_js_matches_entropy_form_and_bounds():
+    p, q = _random_pair((5, 9), seed=3)
+
+    def entropy(r):
+        return -(r * r.log()).sum(-1)
+
+    m = 0.5 * (p + q)
+    torch.testing.assert_close(js_divergence(p, q), entropy(m) - 0.5 * (entropy(p) + entropy(q)))
+    torch.testing.assert_close(js_divergence(p, q), js_divergence(q, p))
+    assert (js_divergence(p, q) >= 0).all() and (js_divergence(p, q) <= math.log(2)).all()
+    disjoint_p = torch.tensor([0.2, 0.8, 0.0, 0.0], dtype=torch.float64)
+    disjoint_q = torch.tensor([0.0, 0.0, 0.6, 0.4], dtype=torch.float64)
+    assert math.isclose(js_divergence(disjoint_p, disjoint_q).item(), math.log(2))
+    assert js_divergence(p, p).abs().max().item() < 1e-15
+
+
+def test_dim_argument():
+    p, q = _random_pair((4, 6), seed=5)
+    torch.testing.assert_close(kl_divergence(p.T, q.T, dim=0), kl_divergence(p, q))
+    torch.testing.assert_close(js_divergence(p.T, q.T, dim=0), js_divergence(p, q))
+
+
+def test_js_gradcheck():
+    p, q = _random_pair((6,), seed=7)
+    logits = p.log().requires_grad_()
+    assert torch.autograd.gradcheck(lambda x: js_divergence(torch.softmax(x, -1), q), (logits,))
+
+
+def test_wasserstein_grid_shift_and_gaussians():
+    x = torch.arange(10, dtype=torch.float64)
+    p = torch.tensor([0.1, 0.3, 0.6] + [0.0] * 7, dtype=torch.float64)
+    q = torch.roll(p, 4)
+    assert math.isclose(wasserstein1_grid(p, q, x).item(), 4.0)  # all mass moves by 4
+    grid = torch.linspace(-10, 15, 5001, dtype=torch.float64)
+    gauss = [torch.softmax(-0.5 * (grid - mu) ** 2, -1) for mu in (0.0, 2.5)]
+    assert math.isclose(wasserstein1_grid(*gauss, grid).item(), 2.5, rel_tol=1e-9)
+    batch = wasserstein1_grid(torch.stack([p, q]), torch.stack([q, q]), x)
+    torch.testing.assert_close(batch, torch.tensor([4.0, 0.0], dtype=torch.float64))
+
+
+def test_wasserstein_samples_equal_size_against_every_matching():
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(6, dtype=torch.float64, generator=gen)
+    y = torch.randn(6, dtype=torch.float64, generator=gen) + 1.0
+    best = min(
+        sum(abs(x[i] - y[j]).item() for i, j in enumerate(perm)) / 6
+        for perm in itertools.permutations(range(6))
+    )
+    assert math.isclose(wasserstein1_samples(x, y).item(), best, rel_tol=1e-12)
+
+
+def test_wasserstein_samples_unequal_size_against_grid():
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn(7, dtype=torch.float64, generator=gen)
+    y = torch.randn(4, dtype=torch.float64, generator=gen) * 2
+    support = torch.cat([x, y]).sort().values
+    p = (support[:, None] == x[None]).double().sum(1) / 7
+    q = (support[:, None] == y[None]).double().sum(1) / 4
+    torch.testing.assert_close(wasserstein1_samples(x, y), wasserstein1_grid(p, q, support))
+    # repeating a sample does not change its empirical distribution
+    torch.testing.assert_close(wasserstein1_samples(x, torch.cat([x, x])), x.new_zeros(()))
+
+
+def test_wasserstein_samples_gradcheck():
+    gen = torch.Generator().manual_seed(2)
+    x = torch.randn(5, dtype=torch.float64, generator=gen, requires_grad=True)
+    y = torch.randn(3, dtype=torch.float64, generator=gen)
+    assert torch.autograd.gradcheck(lambda a: wasserstein1_samples(a, y), (x,))
+    assert torch.autograd.gradcheck(lambda a: wasserstein1_samples(a, y[:5]), (x[:3],))
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: kl_divergence(torch.ones(2) / 2, torch.ones(3) / 3), "same shape"),
+        (lambda: js_divergence(torch.tensor([0.5, 0.6]), torch.ones(2) / 2), "sum to 1"),
+        (lambda: js_divergence(torch.tensor([1.5, -0.5]), torch.ones(2) / 2), "non-negative"),
+        (lambda: check_distribution(torch.ones(2, dtype=torch.long), "p"), "floating-point"),
+        (lambda: wasserstein1_grid(torch.ones(2) / 2, torch.ones(2) / 2, torch.tensor([1.0, 0.0])),
+         "strictly increasing"),
+        (lambda: wasserstein1_grid(torch.ones(2) / 2, torch.ones(2) / 2, torch.zeros(3)), "points"),
+        (lambda: wasserstein1_samples(torch.zeros(0), torch.zeros(2)), "non-empty 1-D"),
+        (lambda: wasserstein1_samples(torch.tensor([math.inf]), torch.zeros(2)), "finite"),
+    ],
+)  # fmt: skip
+def test_bad_input_raises(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

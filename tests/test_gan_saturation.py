@@ -1,0 +1,94 @@
+"""Tests of beyond_mle.gan_saturation: the distance sweep, the data, the 1-D GAN's saturation."""
+
+import math
+
+import pytest
+import torch
+
+from beyond_mle.gan_saturation import (
+    GanConfig,
+    distance_sweep,
+    gaussian_on_grid,
+    head_started_players,
+    sample_target,
+    saturation_experiment,
+    train_gan,
+)
+
+
+def test_gaussian_on_grid_moments():
+    grid = torch.linspace(-15, 15, 6001, dtype=torch.float64)
+    p = gaussian_on_grid(grid, 1.5, 2.0)
+    assert math.isclose(p.sum().item(), 1.0, rel_tol=1e-12)
+    mean = (p * grid).sum()
+    assert math.isclose(mean.item(), 1.5, rel_tol=1e-6)
+    assert math.isclose(((p * (grid - mean) ** 2).sum().sqrt()).item(), 2.0, rel_tol=1e-3)
+
+
+def test_distance_sweep_theorem_js_and_w1():
+    table = distance_sweep(torch.linspace(0, 8, 17), grid_points=4001)
+    js = torch.tensor(table["js"])
+    torch.testing.assert_close(torch.tensor(table["value_optimal"]), torch.tensor(table["theorem"]))
+    torch.testing.assert_close(torch.tensor(table["bce_optimal"]), math.log(2) - js)
+    assert js[0].abs() < 1e-12 and (js.diff() >= 0).all() and (js <= math.log(2)).all()
+    assert js[-1] > math.log(2) - 1e-3  # saturated: the supports hardly overlap at 8 sigma
+    torch.testing.assert_close(torch.tensor(table["w1"]), torch.tensor(table["distance"]),
+                               atol=1e-9, rtol=0)  # fmt: skip
+    torch.testing.assert_close(torch.tensor(table["kl"]), torch.tensor(table["distance"]) ** 2 / 2,
+                               atol=1e-6, rtol=1e-6)  # fmt: skip
+
+
+def test_sample_target_gaussian_and_mixture():
+    gen = torch.Generator().manual_seed(0)
+    x = sample_target(50_000, GanConfig(target_mean=4.0, target_std=0.5), generator=gen)
+    assert x.shape == (50_000, 1)
+    assert abs(x.mean().item() - 4.0) < 0.02 and abs(x.std().item() - 0.5) < 0.02
+    mix = sample_target(50_000, GanConfig(target="mixture", target_std=0.5), generator=gen)
+    assert abs(mix.mean().item() - 4.0) < 0.02
+    assert abs(mix.std().item() - math.sqrt(0.5**2 + 1.0**2)) < 0.02  # modes at 3 and 5
+    between, at_mode = (
+        ((mix - 4.0).abs() < 0.25).float().mean(),
+        ((mix - 3.0).abs() < 0.25).float().mean(),
+    )
+    assert between < 0.5 * at_mode  # the modes are apart
+
+
+def test_minimax_stalls_where_nonsaturating_learns():
+    config = GanConfig(steps=400, head_start=300, log_every=100, eval_samples=1024)
+    rows = saturation_experiment(config, n_seeds=1, kinds=("minimax", "non-saturating"))
+    first = {r["kind"]: r for r in rows if r["step"] == 0}
+    last = {r["kind"]: r for r in rows if r["step"] == config.steps}
+    assert first["minimax"]["w1"] == first["non-saturating"]["w1"]  # paired start
+    assert first["minimax"]["d_fake"] < 0.01  # the head start made D confident
+    assert first["minimax"]["grad_norm"] < 0.01 * first["non-saturating"]["grad_norm"]
+    assert last["minimax"]["w1"] > 0.95 * first["minimax"]["w1"]
+    assert last["non-saturating"]["w1"] < 0.25 * first["non-saturating"]["w1"]
+
+
+def test_training_is_deterministic_and_logs_every_measurement():
+    config = GanConfig(steps=30, head_start=20, log_every=10, eval_samples=256, hidden=8)
+    players = head_started_players(config, seed=4)
+    one = train_gan("maximum-likelihood", config, seed=4, players=players)
+    two = train_gan("maximum-likelihood", config, seed=4, players=players)
+    assert [r["step"] for r in one] == [0.0, 10.0, 20.0, 30.0]
+    assert math.isnan(one[0]["loss"]) and one[1:] == two[1:]
+    assert set(one[0]) == {"step", "loss", "w1", "grad_norm", "d_fake", "logit_fake"}
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: GanConfig(steps=0), "steps must be >= 1"),
+        (lambda: GanConfig(head_start=-1), "head_start must be >= 0"),
+        (lambda: GanConfig(lr=0.0), "lr must be > 0"),
+        (lambda: GanConfig(target="uniform"), "target must be one of"),
+        (lambda: GanConfig(target_std=0.0), "target_std must be > 0"),
+        (lambda: train_gan("wgan", GanConfig()), "kind must be one of"),
+        (lambda: saturation_experiment(GanConfig(), n_seeds=0), "n_seeds must be >= 1"),
+        (lambda: distance_sweep(torch.tensor([-1.0])), "distances"),
+        (lambda: gaussian_on_grid(torch.zeros(5), 0.0, 0.0), "std must be > 0"),
+    ],
+)
+def test_bad_input_raises(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
