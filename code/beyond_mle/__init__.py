@@ -7,6 +7,15 @@ Modules:
     bleu: differentiable BLEU and GLEU on token distributions and on token ids.
     bleu_analysis: the experiments of the differentiable-BLEU chapter (agreement with NLTK on
         random corpora, the softmax temperature sweep).
+    token_copying, pull_to_average, sequence_reversal, teacher_forcing_leakage: the experiments
+        of the chapters on training with the BLEU loss.
+    gan_losses: the discriminator's cross-entropy and the three generator costs, on logits.
+    divergences: KL, Jensen-Shannon and Wasserstein-1 on discrete and 1-D distributions.
+    gan_saturation: the 1-D GAN experiment of the BCE-loss chapter.
+    gumbel: Gumbel-softmax samples, soft and straight-through.
+    training: the shared, seeded training loop.
+    models: seq2seq with attention, a Transformer decoder, MLP generator and discriminator.
+    tasks: data made from a seed (sequence reversal, token copying).
     experiments: the chapters' parameter specifications and presets, and the runner that
         executes a chapter notebook through papermill and stores its results with provenance.
     plotting: the book's seaborn theme and shared figure helpers.
