@@ -72,7 +72,7 @@ def test_training_is_deterministic_and_logs_every_measurement():
     two = train_gan("maximum-likelihood", config, seed=4, players=players)
     assert [r["step"] for r in one] == [0.0, 10.0, 20.0, 30.0]
     assert math.isnan(one[0]["loss"]) and one[1:] == two[1:]
-    assert set(one[0]) == {"step", "loss", "w1", "grad_norm", "d_fake", "logit_fake"}
+    assert set(one[0]) == {"step", "loss", "w1", "grad_norm", "d_fake", "logit_fake", "diverged"}
 
 
 @pytest.mark.parametrize(
@@ -92,3 +92,24 @@ def test_training_is_deterministic_and_logs_every_measurement():
 def test_bad_input_raises(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_a_run_whose_cost_overflows_is_recorded_as_diverged(monkeypatch):
+    import math
+
+    import beyond_mle.gan_saturation as gs
+
+    real_loss = gs.generator_loss
+    calls = {"n": 0}
+
+    def overflowing(logits, kind):
+        calls["n"] += 1
+        value = real_loss(logits, kind)
+        return value * math.inf if calls["n"] > 3 else value
+
+    monkeypatch.setattr(gs, "generator_loss", overflowing)
+    config = gs.GanConfig(steps=10, head_start=0, log_every=2, eval_samples=64)
+    history = gs.train_gan("maximum-likelihood", config, seed=0)
+    assert history[-1]["diverged"] == 1.0 and math.isnan(history[-1]["w1"])
+    assert all(row["diverged"] == 0.0 for row in history[:-1])
+    assert history[-1]["step"] < 10

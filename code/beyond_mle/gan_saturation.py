@@ -270,7 +270,9 @@ def train_gan(
 
     Returns:
         One row per measurement: ``step`` (generator updates so far, 0 first), ``loss`` (the
-        generator's mean cost since the previous row; ``nan`` at step 0) and the values above.
+        generator's mean cost since the previous row; ``nan`` at step 0), the values above and
+        ``diverged`` (0.0). A run whose cost becomes infinite or NaN stops there: its last row
+        holds that step, ``nan`` values and ``diverged`` = 1.0.
     """
     if kind not in GENERATOR_LOSSES:
         raise ValueError(f"kind must be one of {', '.join(GENERATOR_LOSSES)}, got {kind!r}")
@@ -310,20 +312,25 @@ def train_gan(
             }
 
         g_opt = torch.optim.SGD(g.parameters(), lr=config.lr)
-        history = [{"step": 0.0, "loss": math.nan, **evaluate()}]
+        history = [{"step": 0.0, "loss": math.nan, **evaluate(), "diverged": 0.0}]
         running = 0.0
         for step in progress(range(1, config.steps + 1), desc=f"{kind}, seed {seed}"):
             g_opt.zero_grad(set_to_none=True)
             loss = g_loss()
             if not torch.isfinite(loss):
-                raise FloatingPointError(f"the {kind} cost is {loss.item()} at step {step}")
+                # the cost left the floating-point range (the maximum-likelihood cost is
+                # unbounded below): the run has diverged; record where and stop it
+                history.append({"step": float(step), **dict.fromkeys(history[0], math.nan)})
+                history[-1].update(step=float(step), diverged=1.0)
+                break
             loss.backward()
             g_opt.step()
             running += loss.item()
             if step % config.log_every == 0 or step == config.steps:
                 count = step - int(history[-1]["step"])
                 with torch.no_grad():
-                    history.append({"step": float(step), "loss": running / count, **evaluate()})
+                    row = {"step": float(step), "loss": running / count, **evaluate()}
+                    history.append({**row, "diverged": 0.0})
                 running = 0.0
     return history
 
