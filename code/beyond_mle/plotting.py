@@ -9,7 +9,7 @@ import numpy as np
 import seaborn as sns
 from matplotlib.axes import Axes
 
-__all__ = ["PALETTE", "match_matrix", "set_theme", "vector_field"]
+__all__ = ["PALETTE", "match_matrix", "score_curves", "set_theme", "vector_field"]
 
 #: Colours in the order the chapters use them (colour-blind safe).
 PALETTE = sns.color_palette("colorblind")
@@ -137,3 +137,52 @@ def vector_field(
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
     return ax
+
+
+def score_curves(
+    curves,
+    *,
+    title: str,
+    labels: dict[str, str],
+    metrics: Sequence[str] = ("bleu", "gleu"),
+    xlabel: str = "Adam step",
+) -> plt.Figure:
+    """Score against step, one column per ``(length, vocab)`` configuration, one row per metric.
+
+    Args:
+        curves: a DataFrame with columns ``length``, ``vocab``, ``objective``, ``step`` and one
+            column per metric (scores in [0, 1]).
+        title: the figure's title.
+        labels: the legend label of each objective, in drawing order.
+        metrics: the score columns, one row of panels each.
+        xlabel: the label of the step axis.
+
+    Returns:
+        The figure (shown by the caller).
+    """
+    configs = curves[["length", "vocab"]].drop_duplicates().to_numpy().tolist()
+    fig, axes = plt.subplots(
+        len(metrics),
+        len(configs),
+        figsize=(3.1 * len(configs) + 1, 2.8 * len(metrics)),
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+    )
+    for col, (length, vocab) in enumerate(configs):
+        config = curves[(curves.length == length) & (curves.vocab == vocab)]
+        for row, metric in enumerate(metrics):
+            ax = axes[row, col]
+            for k, (objective, label) in enumerate(labels.items()):
+                run = config[config.objective == objective]
+                ax.plot(run.step, run[metric], color=PALETTE[k], label=label)
+            ax.set_title(f"L = {length}, V = {vocab:,}", fontsize=10)
+            ax.set_ylim(-0.02, 1.02)
+            if col == 0:
+                ax.set_ylabel(f"{metric.upper()} of the argmax")
+            if row == len(metrics) - 1:
+                ax.set_xlabel(xlabel)
+    axes[0, 0].legend(fontsize=8, loc="center right")
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig
