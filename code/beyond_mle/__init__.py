@@ -13,6 +13,7 @@ Modules:
     divergences: KL, Jensen-Shannon and Wasserstein-1 on discrete and 1-D distributions.
     gan_saturation: the 1-D GAN experiment of the BCE-loss chapter.
     gumbel: Gumbel-softmax samples, soft and straight-through.
+    scores: Inception, MODE and AM scores from a classifier's class probabilities.
     training: the shared, seeded training loop.
     models: seq2seq with attention, a Transformer decoder, MLP generator and discriminator.
     tasks: data made from a seed (sequence reversal, token copying).
@@ -22,7 +23,9 @@ Modules:
     progress: the progress bar used by long loops (off when ``BEYOND_MLE_PROGRESS=0``).
 
 Argument names used across the book (one name per concept):
-    probs: token distributions, shape ``(batch, length, vocab)``, rows on the simplex.
+    probs: token distributions, shape ``(batch, length, vocab)``, rows on the simplex; for the
+        sample scores, a classifier's class probabilities, shape ``(samples, classes)``.
+    reference_probs: the classifier's class probabilities on the reference data.
     logits: unnormalised scores of the same shape.
     token_ids: integer tokens, shape ``(batch, length)``; negative ids are padding.
     hypotheses / references: what a model produced / what it is scored against.
