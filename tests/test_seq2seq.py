@@ -5,6 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from beyond_mle.models.seq2seq import FEEDING, Seq2Seq, Seq2SeqConfig, source_mask
+from beyond_mle.training import one_cpu_thread
 
 VOCAB = 9
 EOS = 1
@@ -13,10 +14,8 @@ EOS = 1
 @pytest.fixture(autouse=True, scope="module")
 def one_thread():
     """Small recurrent models run fastest on one thread, more so on a shared machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with one_cpu_thread():
+        yield
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from beyond_mle.sequence_reversal import (
     train_condition,
 )
 from beyond_mle.tasks.reversal import EOS
+from beyond_mle.training import one_cpu_thread
 
 TINY = ReversalConfig(
     vocab_size=8,
@@ -42,10 +43,8 @@ TINY = ReversalConfig(
 @pytest.fixture(autouse=True, scope="module")
 def one_thread():
     """Small recurrent models run fastest on one thread, more so on a shared machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with one_cpu_thread():
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -38,3 +38,14 @@ def test_bad_config_and_non_finite_loss():
     x = torch.nn.Parameter(torch.ones(1))
     with pytest.raises(FloatingPointError, match="step 1"):
         fit([x], lambda step: x.sum() / 0.0, FitConfig(steps=3))
+
+
+def test_one_cpu_thread_restores_the_thread_count():
+    from beyond_mle.training import one_cpu_thread
+
+    before = torch.get_num_threads()
+    with one_cpu_thread("cpu"):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with one_cpu_thread("meta"):  # other devices are left as they are
+        assert torch.get_num_threads() == before

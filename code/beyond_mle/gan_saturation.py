@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -39,7 +37,7 @@ from beyond_mle.gan_losses import (
 )
 from beyond_mle.models.mlp import Discriminator, Generator, MLPConfig
 from beyond_mle.progress import progress
-from beyond_mle.training import FitConfig, fit, seed_everything
+from beyond_mle.training import FitConfig, fit, one_cpu_thread, seed_everything
 
 __all__ = [
     "TARGETS",
@@ -200,20 +198,6 @@ def sample_target(n: int, config: GanConfig, *, generator: torch.Generator | Non
 _BETAS = (0.5, 0.999)  # Adam's betas of both players, as usual for GANs
 
 
-@contextmanager
-def _one_cpu_thread(device: torch.device) -> Iterator[None]:
-    """On the CPU, run torch on one thread: nets this small gain nothing from splitting an op."""
-    if device.type != "cpu":
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def _make_players(config: GanConfig, device: torch.device) -> tuple[Generator, Discriminator]:
     shape = {"hidden": config.hidden, "depth": config.depth}
     g = Generator(MLPConfig(in_features=1, out_features=1, **shape)).to(device)
@@ -277,7 +261,7 @@ def train_gan(
     if kind not in GENERATOR_LOSSES:
         raise ValueError(f"kind must be one of {', '.join(GENERATOR_LOSSES)}, got {kind!r}")
     device = torch.device(device)
-    with _one_cpu_thread(device):
+    with one_cpu_thread(device):
         if players is None:
             players = head_started_players(config, seed=seed, device=device)
         g, d = (copy.deepcopy(net).to(device) for net in players)
@@ -386,7 +370,7 @@ def saturation_experiment(
         if kind not in GENERATOR_LOSSES:
             raise ValueError(f"kinds must be in {', '.join(GENERATOR_LOSSES)}, got {kind!r}")
     rows: list[dict[str, float | str]] = []
-    with _one_cpu_thread(torch.device(device)):
+    with one_cpu_thread(torch.device(device)):
         for run in range(n_seeds):
             run_seed = seed + 10 * run
             players = head_started_players(config, seed=run_seed, device=device)

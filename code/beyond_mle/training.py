@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,7 @@ from torch import Tensor
 
 from beyond_mle.progress import progress
 
-__all__ = ["FitConfig", "fit", "seed_everything"]
+__all__ = ["FitConfig", "fit", "one_cpu_thread", "seed_everything"]
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -27,6 +28,25 @@ def seed_everything(seed: int) -> torch.Generator:
     np.random.seed(seed % 2**32)  # noqa: NPY002 (seeds code that uses the global state)
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
+
+
+@contextmanager
+def one_cpu_thread(device: torch.device | str = "cpu") -> Iterator[None]:
+    """On the CPU, run torch on one thread inside the block (restored after it).
+
+    Small models gain nothing from splitting an operation across threads, and on a shared
+    machine the threads' synchronisation makes them many times slower. Other devices are left
+    as they are.
+    """
+    if torch.device(device).type != "cpu":
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 @dataclass(frozen=True)
