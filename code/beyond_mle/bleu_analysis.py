@@ -17,7 +17,7 @@ from nltk.translate import bleu_score as nltk_bleu
 from nltk.translate import gleu_score as nltk_gleu
 from torch import Tensor
 
-from beyond_mle.bleu import corpus_bleu, corpus_gleu, sentence_bleu, sentence_gleu
+from beyond_mle.bleu import corpus_bleu, corpus_gleu, length_mask, sentence_bleu, sentence_gleu
 from beyond_mle.progress import progress
 
 __all__ = [
@@ -222,7 +222,7 @@ def temperature_sweep(
         out["soft_gleu"].append(corpus_gleu(probs, reference_ids, eos_id=eos_id).item())
         out["hard_bleu"].append(hard_bleu)
         out["hard_gleu"].append(hard_gleu)
-        mask = torch.cumprod(1 - probs[..., eos_id], dim=-1)
+        mask = length_mask(probs, eos_id)
         out["expected_length"].append(mask.sum(-1).mean().item())
         flat = probs.reshape(-1, vocab)
         draws = torch.multinomial(flat, n_samples, replacement=True, generator=generator)
