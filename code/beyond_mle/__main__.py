@@ -6,12 +6,16 @@ Subcommands:
         under ``book/results/<experiment>/<preset>/``.
     execute: re-execute chapter notebooks in place at their defaults, refreshing their committed
         outputs (every chapter when none is named).
+    assignments: the chapters' exercises as assignments: ``list`` them, ``release`` student
+        versions, ``grade`` submissions, ``annotate`` chapters with nbgrader metadata.
 
 Examples::
 
     python -m beyond_mle list
     python -m beyond_mle run differentiable-bleu --preset paper -p device cuda -p seed 1
     python -m beyond_mle execute book/bleu/differentiable_bleu.ipynb
+    python -m beyond_mle assignments release --out student/ bce_loss
+    python -m beyond_mle assignments grade submissions/ --out grades.csv
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from beyond_mle.assignments import AssignmentError
 from beyond_mle.experiments import (
     EXPERIMENTS,
     Experiment,
@@ -227,12 +232,126 @@ def _add_execute(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_execute)
 
 
-#: The subcommands, each a function adding its parser. A later ``assignments`` subcommand
-#: (student versions and grading) is added here.
+def _assignments_list(args: argparse.Namespace) -> int:
+    import nbformat
+
+    from beyond_mle.assignments import chapter_paths, exercises, find_chapter
+
+    paths = [find_chapter(name) for name in args.chapters] or list(chapter_paths().values())
+    for path in paths:
+        print(f"{path.stem} ({_shown_path(path)})")
+        for exercise in exercises(nbformat.read(path, as_version=4)):
+            points = f"{exercise.max_points:g} points" if exercise.kind == "code" else "by hand"
+            print(f"  {exercise.label:<32} {exercise.kind:<8} {points:<10} {exercise.title}")
+    return 0
+
+
+def _assignments_release(args: argparse.Namespace) -> int:
+    from beyond_mle.assignments import release_chapters
+
+    for path in release_chapters(args.chapters, args.out):
+        print(f"released: {_shown_path(path)}")
+    return 0
+
+
+def _assignments_grade(args: argparse.Namespace) -> int:
+    from beyond_mle.assignments import grade_folder, write_grades
+
+    results = grade_folder(
+        args.submissions, cell_timeout=args.cell_timeout, notebook_timeout=args.timeout
+    )
+    for result in results:
+        print(
+            f"{result.submission}: {result.total:g} / {result.max_total:g} "
+            f"({result.status}, {result.seconds:.0f} s)",
+            flush=True,
+        )
+    print(f"grades: {_shown_path(write_grades(results, args.out))}")
+    return 0
+
+
+def _assignments_annotate(args: argparse.Namespace) -> int:
+    import nbformat
+
+    from beyond_mle.assignments import annotate, chapter_paths, find_chapter
+
+    paths = [find_chapter(name) for name in args.chapters] or list(chapter_paths().values())
+    for path in paths:
+        notebook = nbformat.read(path, as_version=4)
+        before = nbformat.writes(notebook)
+        if nbformat.writes(annotate(notebook)) != before:
+            nbformat.write(notebook, path)
+            print(f"annotated: {_shown_path(path)}")
+    return 0
+
+
+def _add_assignments(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "assignments",
+        help="the exercises as assignments: list, release student versions, grade",
+        description=(
+            "Chapters' exercises as assignments. Solutions are marked as nbgrader marks them "
+            "(### BEGIN SOLUTION / ### END SOLUTION, ### BEGIN HIDDEN TESTS / ### END HIDDEN "
+            "TESTS) inside sphinx-exercise solution blocks. A CHAPTER is a notebook's name "
+            "(e.g. bce_loss), its experiment's name (gan-bce) or its path."
+        ),
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="the exercises of each chapter and their points")
+    listing.add_argument("chapters", nargs="*", metavar="CHAPTER", help="only these")
+    listing.set_defaults(handler=_assignments_list)
+    release = actions.add_parser(
+        "release",
+        help="write student versions of chapters",
+        description=(
+            "Write <OUT>/<chapter>.ipynb for each chapter (every chapter when none is named): "
+            "solutions replaced by a placeholder that raises NotImplementedError, written "
+            "solutions by an answer cell, hidden checks removed, outputs cleared."
+        ),
+    )
+    release.add_argument("chapters", nargs="*", metavar="CHAPTER", help="only these")
+    release.add_argument("--out", required=True, help="the folder to write them to")
+    release.set_defaults(handler=_assignments_release)
+    grade = actions.add_parser(
+        "grade",
+        help="grade submitted notebooks into a CSV",
+        description=(
+            "Execute every .ipynb under SUBMISSIONS (recursively) with the hidden checks "
+            "restored from the chapter it answers; each check cell that runs without error "
+            "earns its points. A cell past --cell-timeout is interrupted; a submission past "
+            "--timeout stops; a broken submission gets zero where it fails and the run goes on."
+        ),
+    )
+    grade.add_argument("submissions", help="the folder of submitted notebooks")
+    grade.add_argument("--out", required=True, help="the CSV to write (one row per submission)")
+    grade.add_argument(
+        "--cell-timeout",
+        type=_positive_int,
+        default=120,
+        metavar="SECONDS",
+        help="seconds one cell may run (default: 120)",
+    )
+    grade.add_argument(
+        "--timeout",
+        type=_positive_int,
+        default=1200,
+        metavar="SECONDS",
+        help="seconds one submission may run (default: 1200)",
+    )
+    grade.set_defaults(handler=_assignments_grade)
+    annotate = actions.add_parser(
+        "annotate", help="write nbgrader cell metadata into the chapters, in place"
+    )
+    annotate.add_argument("chapters", nargs="*", metavar="CHAPTER", help="only these")
+    annotate.set_defaults(handler=_assignments_annotate)
+
+
+#: The subcommands, each a function adding its parser.
 SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_list,
     _add_run,
     _add_execute,
+    _add_assignments,
 )
 
 
@@ -272,7 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return args.handler(args)
-    except (ExperimentError, FileNotFoundError) as error:
+    except (ExperimentError, AssignmentError, FileNotFoundError) as error:
         _error(str(error))
         return 2
     except ExperimentRunError as error:
