@@ -1,7 +1,9 @@
 """Tests of beyond_mle.scores: closed forms, a numpy oracle, Lemma 1, gradients, input checks.
 
 The oracle computes every score with explicit numpy loops over samples and classes, skipping
-zero probabilities (the 0 log 0 = 0 convention), independently of the torch code.
+zero probabilities (the 0 log 0 = 0 convention), independently of the torch code. A second,
+independent reference is ``scipy.stats.entropy``: the per-sample KL of the Inception score as
+Barratt and Sharma (2018) recommend computing it, and the entropies of the decompositions.
 """
 
 import math
@@ -9,6 +11,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from scipy.stats import entropy
 
 from beyond_mle.scores import (
     AMScoreTerms,
@@ -141,6 +144,45 @@ def test_scores_match_the_numpy_oracle(seed, zeros):
         assert math.isclose(got[name], value, rel_tol=1e-12, abs_tol=1e-12), name
     assert math.isclose(am_terms.score.item(), expected["am"], rel_tol=1e-12)
     assert isinstance(is_terms, InceptionScoreTerms) and isinstance(am_terms, AMScoreTerms)
+
+
+@pytest.mark.parametrize("zeros", [False, True])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_scores_match_scipy_entropy(seed, zeros):
+    """scipy.stats.entropy(p) is H(p), entropy(p, q) is KL(p || q); both in nats."""
+    probs = _random_probs(23, 8, seed, scale=3.0, zeros=zeros)
+    reference_probs = _random_probs(13, 8, seed + 200)
+    p, r = probs.numpy(), reference_probs.numpy()
+    marginal, reference = p.mean(0), r.mean(0)
+    log_is = np.mean([entropy(row, marginal) for row in p])
+    log_mode = np.mean([entropy(row, reference) for row in p]) - entropy(marginal, reference)
+    mean_entropy = np.mean([entropy(row) for row in p])
+    am = entropy(reference, marginal) + mean_entropy
+    assert math.isclose(inception_score(probs).item(), math.exp(log_is), rel_tol=1e-12)
+    assert math.isclose(
+        mode_score(probs, reference_probs).item(), math.exp(log_mode), rel_tol=1e-12
+    )
+    assert math.isclose(am_score(probs, reference_probs).item(), am, rel_tol=1e-12)
+    assert math.isclose(
+        am_score(probs, reference_probs, exponential=True).item(), math.exp(am), rel_tol=1e-12
+    )
+    is_terms = inception_score_terms(probs)
+    assert math.isclose(is_terms.marginal_entropy.item(), entropy(marginal), rel_tol=1e-12)
+    assert math.isclose(is_terms.mean_entropy.item(), mean_entropy, rel_tol=1e-12)
+    am_terms = am_score_terms(probs, reference_probs)
+    assert math.isclose(am_terms.reference_entropy.item(), entropy(reference), rel_tol=1e-12)
+    # the cross-entropy H(C_train, C_G) = KL(C_train || C_G) + H(C_train)
+    cross_entropy = entropy(reference, marginal) + entropy(reference)
+    assert math.isclose(am_terms.cross_entropy.item(), cross_entropy, rel_tol=1e-12)
+
+
+def test_inception_score_matches_scipy_on_a_known_example():
+    # two classes, predictions (1, 0) and (1/2, 1/2): marginal (3/4, 1/4)
+    probs = torch.tensor([[1.0, 0.0], [0.5, 0.5]], dtype=torch.float64)
+    expected = math.exp(0.5 * (math.log(4 / 3) + 0.5 * math.log(2 / 3) + 0.5 * math.log(2)))
+    scipy_value = math.exp(np.mean([entropy(row, [0.75, 0.25]) for row in probs.numpy()]))
+    assert math.isclose(scipy_value, expected, rel_tol=1e-14)
+    assert math.isclose(inception_score(probs).item(), expected, rel_tol=1e-14)
 
 
 def test_zero_probabilities_give_no_nan():

@@ -81,15 +81,25 @@ class AMScoreTerms:
             generated class marginal is from the reference one, 0-dim (``inf`` when the
             generated marginal misses a reference class).
         mean_entropy: :math:`\mathbb{E}_x H(C(x))`, the mean entropy of the predictions, 0-dim.
+        reference_entropy: :math:`H(\bar C^{\mathrm{train}})`, the entropy of the reference
+            marginal, 0-dim: a constant of the reference data, not of the generator.
     """
 
     marginal_kl: Tensor
     mean_entropy: Tensor
+    reference_entropy: Tensor
 
     @property
     def score(self) -> Tensor:
         """The AM score, the sum of the two terms, 0-dim."""
         return self.marginal_kl + self.mean_entropy
+
+    @property
+    def cross_entropy(self) -> Tensor:
+        r""":math:`H(\bar C^{\mathrm{train}}, \bar C) = \mathrm{KL}(\bar C^{\mathrm{train}} \,\|\,
+        \bar C) + H(\bar C^{\mathrm{train}})`, the cross-entropy of the generated marginal
+        under the reference one, 0-dim: the marginal term of the AM score up to a constant."""
+        return self.marginal_kl + self.reference_entropy
 
 
 # --------------------------------------------------------------------------------------------
@@ -273,8 +283,9 @@ def am_score_terms(probs: Tensor, reference_probs: Tensor) -> AMScoreTerms:
         reference_probs: its probabilities on the reference data, shape ``(M, K)``.
 
     Returns:
-        The two terms (nats), each 0-dim; ``marginal_kl`` is ``inf`` when the generated marginal
-        is 0 on a class the reference uses.
+        The two terms (nats), each 0-dim, and the reference's entropy :math:`H(\bar
+        C^{\mathrm{train}})` that turns the first into a cross-entropy; ``marginal_kl`` is
+        ``inf`` when the generated marginal is 0 on a class the reference uses.
 
     Raises:
         ValueError: if an input is not a non-empty 2-D floating tensor of rows on the simplex,
@@ -292,6 +303,7 @@ def am_score_terms(probs: Tensor, reference_probs: Tensor) -> AMScoreTerms:
     return AMScoreTerms(
         marginal_kl=_kl(reference, marginal),  # KL(C_bar_train || C_bar)
         mean_entropy=_entropy(probs).mean(),  # E_x H(C(x))
+        reference_entropy=_entropy(reference),  # H(C_bar_train)
     )
 
 
