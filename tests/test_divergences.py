@@ -9,8 +9,10 @@ import torch
 
 from beyond_mle.divergences import (
     check_distribution,
+    generalized_js_divergence,
     js_divergence,
     kl_divergence,
+    reverse_kl_divergence,
     wasserstein1_grid,
     wasserstein1_samples,
 )
@@ -130,3 +132,63 @@ def test_wasserstein_samples_gradcheck():
 def test_bad_input_raises(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# ---- reverse KL and the generalised Jensen-Shannon divergence (chapter "Scheduled sampling") --
+
+
+def test_reverse_kl_swaps_the_arguments():
+    p, q = _random_pair((3, 5), seed=11)
+    torch.testing.assert_close(reverse_kl_divergence(p, q), kl_divergence(q, p))
+    pn, qn = p.numpy(), q.numpy()
+    np.testing.assert_allclose(reverse_kl_divergence(p, q).numpy(), (qn * np.log(qn / pn)).sum(-1))
+
+
+def test_generalized_js_half_is_js_and_bounds():
+    p, q = _random_pair((4, 8), seed=12)
+    torch.testing.assert_close(generalized_js_divergence(p, q, 0.5), js_divergence(p, q))
+    for pi in (0.0, 0.2, 0.7, 1.0):
+        entropy = -sum(w * math.log(w) for w in (pi, 1 - pi) if w > 0)
+        value = generalized_js_divergence(p, q, pi)
+        assert (value >= -1e-15).all() and (value <= entropy + 1e-12).all()
+        # JS_pi(p || q) = JS_{1 - pi}(q || p)
+        torch.testing.assert_close(value, generalized_js_divergence(q, p, 1 - pi))
+    disjoint_p = torch.tensor([0.3, 0.7, 0.0], dtype=torch.float64)
+    disjoint_q = torch.tensor([0.0, 0.0, 1.0], dtype=torch.float64)
+    h = -(0.2 * math.log(0.2) + 0.8 * math.log(0.8))
+    assert math.isclose(generalized_js_divergence(disjoint_p, disjoint_q, 0.2).item(), h)
+
+
+def test_generalized_js_entropy_form():
+    p, q = _random_pair((7,), seed=13)
+    pi = 0.3
+
+    def entropy(r):
+        return -(r * r.log()).sum(-1)
+
+    expected = entropy(pi * p + (1 - pi) * q) - pi * entropy(p) - (1 - pi) * entropy(q)
+    torch.testing.assert_close(generalized_js_divergence(p, q, pi), expected)
+
+
+def test_generalized_js_limits_are_the_two_kls():
+    p, q = _random_pair((6,), seed=14)
+    small = 1e-6
+    forward = generalized_js_divergence(p, q, small) / small
+    backward = generalized_js_divergence(p, q, 1 - small) / small
+    torch.testing.assert_close(forward, kl_divergence(p, q), rtol=1e-4, atol=0)
+    torch.testing.assert_close(backward, kl_divergence(q, p), rtol=1e-4, atol=0)
+
+
+def test_generalized_js_gradcheck():
+    p, q = _random_pair((5,), seed=15)
+    logits = q.log().requires_grad_()
+
+    def fn(x):
+        return generalized_js_divergence(p, torch.softmax(x, -1), 0.3)
+
+    assert torch.autograd.gradcheck(fn, (logits,))
+
+
+def test_generalized_js_rejects_bad_pi():
+    with pytest.raises(ValueError, match="pi must be in"):
+        generalized_js_divergence(torch.ones(2) / 2, torch.ones(2) / 2, 1.5)

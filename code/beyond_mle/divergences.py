@@ -6,6 +6,11 @@ game with an optimal discriminator minimises, Goodfellow et al. 2014, theorem 1)
 Wasserstein-1 distance between one-dimensional distributions (Arjovsky et al. 2017), on a grid
 through their cumulative distribution functions and between two samples through sorting.
 
+Extended in the chapter "Scheduled sampling is improper": the reverse Kullback-Leibler
+divergence and the generalised Jensen-Shannon divergence :math:`\mathrm{JS}_\pi` of Huszár
+(2015), which interpolates between the two directions of KL as the prior :math:`\pi` goes from
+0 to 1.
+
 Conventions: logarithms are natural (nats); ``p`` and ``q`` hold probabilities along their last
 dimension (``dim`` selects another), with any leading batch dimensions, and :math:`0 \log 0 = 0`.
 """
@@ -17,8 +22,10 @@ from torch import Tensor
 
 __all__ = [
     "check_distribution",
+    "generalized_js_divergence",
     "js_divergence",
     "kl_divergence",
+    "reverse_kl_divergence",
     "wasserstein1_grid",
     "wasserstein1_samples",
 ]
@@ -110,6 +117,78 @@ def js_divergence(p: Tensor, q: Tensor, *, dim: int = -1) -> Tensor:
     kl_pm = (torch.xlogy(p, p) - torch.xlogy(p, m)).sum(dim)
     kl_qm = (torch.xlogy(q, q) - torch.xlogy(q, m)).sum(dim)
     return 0.5 * (kl_pm + kl_qm)
+
+
+def reverse_kl_divergence(p: Tensor, q: Tensor, *, dim: int = -1) -> Tensor:
+    r"""The reverse Kullback-Leibler divergence :math:`\mathrm{KL}(q \,\|\, p)` of a model ``q``.
+
+    .. math::
+        \mathrm{KL}(q \,\|\, p) = \sum_x q(x) \log \frac{q(x)}{p(x)}
+
+    With ``p`` the data and ``q`` the model, maximum likelihood minimises
+    :math:`\mathrm{KL}(p \,\|\, q)` (mode covering: :math:`q` must be positive wherever
+    :math:`p` is), whereas this direction is :math:`+\infty` as soon as :math:`q` puts mass
+    where :math:`p` has none (mode seeking). It is the limit of
+    :math:`\mathrm{JS}_\pi / (1 - \pi)` as :math:`\pi \to 1` (Huszár 2015, section 5).
+
+    Args:
+        p: the data's probabilities, shape ``(..., n)`` (``n`` along ``dim``).
+        q: the model's probabilities, the same shape.
+        dim: the dimension that holds the support.
+
+    Returns:
+        The divergence in nats, shape ``(...)``.
+
+    Example:
+        >>> p = torch.tensor([0.5, 0.5], dtype=torch.float64)
+        >>> q = torch.tensor([0.9, 0.1], dtype=torch.float64)
+        >>> round(reverse_kl_divergence(p, q).item(), 4)
+        0.3681
+    """
+    return kl_divergence(q, p, dim=dim)
+
+
+def generalized_js_divergence(p: Tensor, q: Tensor, pi: float, *, dim: int = -1) -> Tensor:
+    r"""The generalised Jensen-Shannon divergence :math:`\mathrm{JS}_\pi(p \,\|\, q)`.
+
+    .. math::
+        \mathrm{JS}_\pi(p \,\|\, q) = \pi\, \mathrm{KL}\bigl(p \,\|\, m_\pi\bigr)
+            + (1 - \pi)\, \mathrm{KL}\bigl(q \,\|\, m_\pi\bigr),
+        \qquad m_\pi = \pi p + (1 - \pi) q
+
+    (Huszár 2015, section 5). It is the value, up to the constant :math:`-H(\pi)`, of a GAN
+    whose discriminator sees data with prior :math:`\pi` and samples with prior
+    :math:`1 - \pi` and is optimal. :math:`\pi = 1/2` gives :func:`js_divergence`; it is at most
+    the entropy :math:`H(\pi) = -\pi \log \pi - (1 - \pi) \log (1 - \pi)`, reached when the
+    supports are disjoint; :math:`\mathrm{JS}_\pi / \pi \to \mathrm{KL}(p \,\|\, q)` as
+    :math:`\pi \to 0` and :math:`\mathrm{JS}_\pi / (1 - \pi) \to \mathrm{KL}(q \,\|\, p)` as
+    :math:`\pi \to 1`.
+
+    Args:
+        p: probabilities (the data), shape ``(..., n)`` (``n`` along ``dim``).
+        q: probabilities (the model), the same shape.
+        pi: the prior :math:`\pi` of ``p``, in ``[0, 1]``.
+        dim: the dimension that holds the support.
+
+    Returns:
+        The divergence in nats, in :math:`[0, H(\pi)]`, shape ``(...)``.
+
+    Example:
+        >>> p = torch.tensor([1.0, 0.0], dtype=torch.float64)
+        >>> q = torch.tensor([0.0, 1.0], dtype=torch.float64)
+        >>> round(generalized_js_divergence(p, q, 0.25).item(), 4)  # H(1/4), disjoint supports
+        0.5623
+    """
+    if not 0.0 <= pi <= 1.0:
+        raise ValueError(f"pi must be in [0, 1], got {pi}")
+    _check_pair(p, q, dim)
+    m = pi * p + (1 - pi) * q  # the mixture; m(x) = 0 only where the weighted p and q are 0
+    kl_pm = (torch.xlogy(p, p) - torch.xlogy(p, m)).sum(dim)
+    kl_qm = (torch.xlogy(q, q) - torch.xlogy(q, m)).sum(dim)
+    # a term of weight 0 counts 0, even where its KL is infinite
+    kl_pm = torch.where(torch.tensor(pi > 0), kl_pm, torch.zeros_like(kl_pm))
+    kl_qm = torch.where(torch.tensor(pi < 1), kl_qm, torch.zeros_like(kl_qm))
+    return pi * kl_pm + (1 - pi) * kl_qm
 
 
 def wasserstein1_grid(p: Tensor, q: Tensor, support: Tensor) -> Tensor:

@@ -1,0 +1,928 @@
+r"""Scheduled sampling and the two directions of KL: the chapter "Scheduled sampling is improper".
+
+Three parts, each exact where it can be:
+
+* **Sequences of length two** (Huszár 2015, section 3). A joint :math:`P(x_1, x_2)` is a
+  ``(V, V)`` matrix. Maximum likelihood minimises :math:`D_{\mathrm{ML}} = \mathrm{KL}(P \,\|\,
+  Q)`; scheduled sampling (Bengio et al. 2015) feeds the model, in place of the true first token,
+  a token :math:`z` drawn from the model itself with probability :math:`1 - \epsilon`, but keeps
+  the true second token as the target, and so minimises :math:`D_{\mathrm{SS}}` of
+  :func:`scheduled_sampling_divergence`, whose minimiser slides from :math:`P` to the factorised
+  :math:`P_{x_1} P_{x_2}` as :math:`\epsilon` goes from 1 to 0.
+* **Scheduled sampling in practice**: a GRU language model (:class:`GRULanguageModel`) trained
+  on sequences from a random Markov chain (:class:`MarkovSource`), whose log-probability of any
+  sequence is exact, so that the true :math:`\mathrm{KL}(P \,\|\, Q)` and
+  :math:`\mathrm{KL}(Q \,\|\, P)` of the trained models are measured without bias
+  (:func:`sequence_experiment`).
+* **Mode covering and mode seeking**: a Gaussian fitted on a grid to a two-mode mixture under
+  :math:`\mathrm{KL}(P \,\|\, Q)`, :math:`\mathrm{KL}(Q \,\|\, P)` and the generalised
+  :math:`\mathrm{JS}_\pi` (:func:`fit_gaussian_on_grid`), and the same fit learned by a 1-D GAN
+  whose discriminator sees data with prior :math:`\pi` (:func:`train_prior_gan`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from beyond_mle.divergences import check_distribution, kl_divergence
+from beyond_mle.gan_losses import binary_cross_entropy, minimax_generator_loss
+from beyond_mle.gan_saturation import gaussian_on_grid
+from beyond_mle.models.mlp import Discriminator, Generator, MLPConfig
+from beyond_mle.progress import progress
+from beyond_mle.schedules import SCHEDULES, teacher_forcing_probability
+from beyond_mle.training import one_cpu_thread, seed_everything
+
+__all__ = [
+    "GRULanguageModel",
+    "MarkovSource",
+    "PriorGanConfig",
+    "SequenceConfig",
+    "alternative_divergence",
+    "fit_gaussian_on_grid",
+    "minimise_joint",
+    "ml_divergence",
+    "random_joint",
+    "sample_mixture",
+    "scheduled_sampling_constant",
+    "scheduled_sampling_divergence",
+    "scheduled_sampling_fixed_point",
+    "scheduled_sampling_loss",
+    "scheduled_sampling_minimiser",
+    "scheduled_sampling_target",
+    "sequence_experiment",
+    "split_joint",
+    "train_language_model",
+    "train_prior_gan",
+]
+
+
+# ----------------------------------------------------------------------------------------------
+# Sequences of length two
+# ----------------------------------------------------------------------------------------------
+
+
+def _check_joint(joint: Tensor, name: str) -> None:
+    if joint.dim() != 2 or joint.shape[0] != joint.shape[1] or joint.shape[0] < 1:
+        raise ValueError(f"{name} must be a square (V, V) joint, got shape {tuple(joint.shape)}")
+    check_distribution(joint.reshape(-1), name)
+
+
+def _check_epsilon(epsilon: float) -> None:
+    if not 0.0 <= epsilon <= 1.0:
+        raise ValueError(f"epsilon must be in [0, 1], got {epsilon}")
+
+
+def split_joint(joint: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    r"""The marginals and the conditional of a joint :math:`P(x_1, x_2)`.
+
+    Args:
+        joint: :math:`P(x_1, x_2)`, shape ``(V, V)``, rows indexed by :math:`x_1`.
+
+    Returns:
+        ``(first, second, conditional)``: :math:`P_{x_1}` and :math:`P_{x_2}`, shape ``(V,)``,
+        and :math:`P_{x_2 | x_1}`, shape ``(V, V)`` (a row of zeros where
+        :math:`P_{x_1} = 0`).
+
+    Example:
+        >>> first, second, cond = split_joint(torch.tensor([[0.5, 0.0], [0.25, 0.25]]))
+        >>> first.tolist(), second.tolist(), cond[1].tolist()
+        ([0.5, 0.5], [0.75, 0.25], [0.5, 0.5])
+    """
+    first, second = joint.sum(1), joint.sum(0)  # (V,), (V,)
+    safe = torch.where(first > 0, first, torch.ones_like(first))
+    return first, second, joint / safe[:, None]
+
+
+def random_joint(vocab: int, *, concentration: float = 0.5, generator: torch.Generator) -> Tensor:
+    r"""A random joint over pairs, every entry drawn from a Dirichlet of the given concentration.
+
+    Args:
+        vocab: :math:`V \ge 2`.
+        concentration: the Dirichlet's parameter (> 0); small values give peaked conditionals,
+            so that :math:`x_2` depends strongly on :math:`x_1`.
+        generator: the random numbers.
+
+    Returns:
+        :math:`P(x_1, x_2)`, float64, shape ``(V, V)``, every entry positive.
+    """
+    if vocab < 2:
+        raise ValueError(f"vocab must be >= 2, got {vocab}")
+    if not concentration > 0:
+        raise ValueError(f"concentration must be > 0, got {concentration}")
+    alpha = torch.full((vocab, vocab), concentration, dtype=torch.float64)
+    gamma = _gamma(alpha, generator).clamp_min(1e-12)  # Dirichlet = normalised Gamma draws
+    return gamma / gamma.sum()
+
+
+def ml_divergence(p: Tensor, q: Tensor) -> Tensor:
+    r"""The maximum-likelihood divergence of length-two sequences, :math:`D_{\mathrm{ML}}`.
+
+    .. math::
+        D_{\mathrm{ML}}[P \,\|\, Q] = \mathrm{KL}[P \,\|\, Q]
+          = \mathrm{KL}[P_{x_1} \,\|\, Q_{x_1}]
+          + \mathbb{E}_{z \sim P_{x_1}} \mathrm{KL}[P_{x_2 | x_1 = z} \,\|\, Q_{x_2 | x_1 = z}]
+
+    (Huszár 2015, section 3; the chain rule of KL).
+
+    Args:
+        p: the data's joint, shape ``(V, V)``.
+        q: the model's joint, shape ``(V, V)``.
+
+    Returns:
+        A scalar, in nats.
+    """
+    _check_joint(p, "p")
+    _check_joint(q, "q")
+    return kl_divergence(p.reshape(-1), q.reshape(-1))
+
+
+def alternative_divergence(p: Tensor, q: Tensor) -> Tensor:
+    r"""The divergence that feeds the model's own prefix and scores the *true* continuation.
+
+    .. math::
+        D_{\mathrm{alternative}}[P \,\|\, Q] = \mathrm{KL}[P_{x_1} \,\|\, Q_{x_1}]
+          + \mathbb{E}_{z \sim Q_{x_1}} \mathrm{KL}[P_{x_2 | x_1 = z} \,\|\, Q_{x_2 | x_1 = z}]
+
+    (Huszár 2015, section 3). It is a proper divergence when :math:`P` has full support: both
+    terms are non-negative and vanish only at :math:`Q = P`. Scheduled sampling does not
+    minimise it, since the target of the second step is the data's :math:`x_2`, drawn with the
+    data's :math:`x_1`, not a continuation of :math:`z`.
+
+    Args:
+        p: the data's joint, shape ``(V, V)``, every row of positive mass.
+        q: the model's joint, shape ``(V, V)``.
+
+    Returns:
+        A scalar, in nats.
+    """
+    _check_joint(p, "p")
+    _check_joint(q, "q")
+    p1, _, p_cond = split_joint(p)
+    q1, _, q_cond = split_joint(q)
+    if (p1 <= 0).any():
+        raise ValueError("p must give every first token positive mass")
+    return kl_divergence(p1, q1) + (q1 * _row_kl(p_cond, q_cond)).sum()
+
+
+def _row_kl(p_rows: Tensor, q_rows: Tensor) -> Tensor:
+    """KL between matching rows, shape ``(V,)``; 0 log 0 = 0."""
+    return (torch.xlogy(p_rows, p_rows) - torch.xlogy(p_rows, q_rows)).sum(-1)
+
+
+def scheduled_sampling_divergence(
+    p: Tensor, q: Tensor, epsilon: float, *, prefix_probs: Tensor | None = None
+) -> Tensor:
+    r"""The expected scheduled-sampling loss of length-two sequences, as a divergence.
+
+    A pair :math:`(x_1, x_2) \sim P` is drawn; the model scores :math:`x_1`, then is fed
+    :math:`z = x_1` with probability :math:`\epsilon` and :math:`z \sim Q_{x_1}` otherwise, and
+    scores :math:`x_2` given :math:`z`. The expected loss, less the entropy of the targets, is
+
+    .. math::
+        D_{\mathrm{SS}}[P \,\|\, Q] = \mathrm{KL}[P_{x_1} \,\|\, Q_{x_1}]
+          + \epsilon\, \mathbb{E}_{z \sim P_{x_1}}
+              \mathrm{KL}[P_{x_2 | x_1 = z} \,\|\, Q_{x_2 | x_1 = z}]
+          + (1 - \epsilon)\, \mathbb{E}_{z \sim Q_{x_1}}
+              \mathrm{KL}[P_{x_2} \,\|\, Q_{x_2 | x_1 = z}]
+
+    (Huszár 2015, section 3): when the prefix is the model's, it is independent of the target,
+    whose distribution is the marginal :math:`P_{x_2}`. :math:`\epsilon = 1` is
+    :math:`D_{\mathrm{ML}}`.
+
+    Args:
+        p: the data's joint, shape ``(V, V)``.
+        q: the model's joint, shape ``(V, V)``.
+        epsilon: the probability :math:`\epsilon` of feeding the true first token, in [0, 1].
+        prefix_probs: the distribution of the sampled prefix, shape ``(V,)``; ``None`` for the
+            model's own :math:`Q_{x_1}`, differentiated like the rest. Pass
+            ``q.sum(1).detach()`` for the gradient of the procedure, which does not
+            differentiate through the sample.
+
+    Returns:
+        A scalar, in nats.
+
+    Example:
+        >>> p = torch.tensor([[0.4, 0.1], [0.1, 0.4]], dtype=torch.float64)
+        >>> factorised = torch.full((2, 2), 0.25, dtype=torch.float64)
+        >>> round(scheduled_sampling_divergence(p, factorised, 0.0).item(), 6)  # P_x2 = 1/2
+        0.0
+    """
+    _check_joint(p, "p")
+    _check_joint(q, "q")
+    _check_epsilon(epsilon)
+    p1, p2, p_cond = split_joint(p)
+    q1, _, q_cond = split_joint(q)
+    prefix = q1 if prefix_probs is None else prefix_probs
+    if prefix_probs is not None:
+        check_distribution(prefix_probs, "prefix_probs")
+    teacher = (p1 * _row_kl(p_cond, q_cond)).sum()  # E_{z ~ P_x1} KL[P_x2|z || Q_x2|z]
+    sampled = (prefix * _row_kl(p2.expand_as(q_cond), q_cond)).sum()  # E_{z ~ Q_x1} KL[P_x2 || .]
+    return kl_divergence(p1, q1) + epsilon * teacher + (1 - epsilon) * sampled
+
+
+def scheduled_sampling_target(
+    p: Tensor, epsilon: float, *, prefix_probs: Tensor | None = None
+) -> Tensor:
+    r"""The joint :math:`\tilde P_\epsilon` whose KL to the model scheduled sampling minimises.
+
+    .. math::
+        \tilde P_\epsilon(x_1, x_2) = P_{x_1}(x_1) \Bigl(\epsilon P_{x_2 | x_1}(x_2 | x_1)
+            + (1 - \epsilon) \frac{R(x_1)}{P_{x_1}(x_1)} P_{x_2}(x_2)\Bigr)
+          = \epsilon P(x_1, x_2) + (1 - \epsilon) R(x_1) P_{x_2}(x_2)
+
+    (Huszár 2015, section 3, with :math:`R = Q_{x_1}` the distribution of the sampled prefix).
+    Its first marginal is :math:`\epsilon P_{x_1} + (1 - \epsilon) R`; when :math:`R = P_{x_1}`
+    it is :math:`P_{x_1}`, and :math:`\tilde P_\epsilon = \epsilon P + (1 - \epsilon) P_{x_1}
+    P_{x_2}`, the minimiser of :func:`scheduled_sampling_minimiser`.
+
+    Args:
+        p: the data's joint, shape ``(V, V)``.
+        epsilon: the probability of feeding the true first token, in [0, 1].
+        prefix_probs: :math:`R`, shape ``(V,)``; ``None`` for :math:`P_{x_1}`.
+
+    Returns:
+        :math:`\tilde P_\epsilon`, shape ``(V, V)``, summing to 1.
+    """
+    _check_joint(p, "p")
+    _check_epsilon(epsilon)
+    p1, p2, _ = split_joint(p)
+    prefix = p1 if prefix_probs is None else prefix_probs
+    if prefix_probs is not None:
+        check_distribution(prefix_probs, "prefix_probs")
+    return epsilon * p + (1 - epsilon) * prefix[:, None] * p2[None, :]
+
+
+def scheduled_sampling_constant(p: Tensor, epsilon: float) -> Tensor:
+    r"""The constant :math:`C` of :math:`D_{\mathrm{SS}} = \mathrm{KL}[\tilde P_\epsilon \,\|\,
+    Q] + C`, which holds for every :math:`Q` whose first marginal is the prefix's distribution
+    :math:`P_{x_1}`.
+
+    .. math::
+        C = \mathbb{E}_{z \sim P_{x_1}} H\bigl[\epsilon P_{x_2 | x_1 = z}
+              + (1 - \epsilon) P_{x_2}\bigr]
+            - \epsilon\, H[X_2 \mid X_1] - (1 - \epsilon)\, H[X_2] \;\ge\; 0,
+
+    a Jensen gap of the entropy, 0 at :math:`\epsilon \in \{0, 1\}`.
+
+    Args:
+        p: the data's joint, shape ``(V, V)``.
+        epsilon: in [0, 1].
+
+    Returns:
+        A scalar, in nats.
+    """
+    _check_joint(p, "p")
+    _check_epsilon(epsilon)
+    p1, p2, p_cond = split_joint(p)
+    mixed = epsilon * p_cond + (1 - epsilon) * p2[None, :]  # (V, V), rows of P~_{x2|x1}
+
+    def entropy(rows: Tensor) -> Tensor:
+        return -torch.xlogy(rows, rows).sum(-1)
+
+    conditional_entropy = (p1 * entropy(p_cond)).sum()
+    return (p1 * entropy(mixed)).sum() - epsilon * conditional_entropy - (1 - epsilon) * entropy(p2)
+
+
+def scheduled_sampling_minimiser(p: Tensor, epsilon: float) -> Tensor:
+    r"""The fixed point of scheduled sampling on length-two sequences, in closed form.
+
+    .. math::
+        Q^*_\epsilon = \epsilon\, P + (1 - \epsilon)\, P_{x_1} P_{x_2}
+
+    The first term of :math:`D_{\mathrm{SS}}` sets :math:`Q_{x_1} = P_{x_1}`; with the prefix
+    drawn from it, each conditional :math:`Q_{x_2 | x_1 = z}` minimises a cross-entropy
+    against the mixture :math:`\epsilon P_{x_2 | x_1 = z} + (1 - \epsilon) P_{x_2}`. At
+    :math:`\epsilon = 1` it is :math:`P`; at :math:`\epsilon = 0` the factorised
+    :math:`P_{x_1} P_{x_2}`, which ignores the prefix.
+
+    Args:
+        p: the data's joint, shape ``(V, V)``.
+        epsilon: in [0, 1].
+
+    Returns:
+        :math:`Q^*_\epsilon`, shape ``(V, V)``.
+    """
+    return scheduled_sampling_target(p, epsilon)
+
+
+def minimise_joint(
+    objective: Callable[[Tensor], Tensor],
+    vocab: int,
+    *,
+    init: Tensor | None = None,
+    max_iter: int = 500,
+) -> Tensor:
+    """Minimise ``objective(q)`` over joints ``q = softmax(logits)`` of shape ``(V, V)`` by L-BFGS.
+
+    Args:
+        objective: maps a joint, float64 ``(V, V)``, to a scalar tensor.
+        vocab: :math:`V`.
+        init: the starting joint (the uniform one when ``None``).
+        max_iter: L-BFGS iterations (>= 1).
+
+    Returns:
+        The minimising joint, shape ``(V, V)``, detached.
+    """
+    if max_iter < 1:
+        raise ValueError(f"max_iter must be >= 1, got {max_iter}")
+    start = torch.zeros(vocab * vocab, dtype=torch.float64) if init is None else init.log()
+    logits = start.reshape(-1).clone().requires_grad_()
+    optimiser = torch.optim.LBFGS(
+        [logits], max_iter=max_iter, line_search_fn="strong_wolfe",
+        tolerance_grad=1e-12, tolerance_change=1e-15,
+    )  # fmt: skip
+
+    def closure() -> Tensor:
+        optimiser.zero_grad()
+        loss = objective(torch.softmax(logits, -1).reshape(vocab, vocab))
+        loss.backward()
+        return loss
+
+    optimiser.step(closure)
+    return torch.softmax(logits.detach(), -1).reshape(vocab, vocab)
+
+
+def scheduled_sampling_fixed_point(p: Tensor, epsilon: float, *, rounds: int = 3) -> Tensor:
+    r"""Where scheduled sampling on length-two sequences converges, found by optimisation.
+
+    The procedure draws the prefix from the model but does not differentiate through the draw:
+    its expected gradient is that of :math:`D_{\mathrm{SS}}` with the prefix's distribution
+    :math:`R` held fixed. Each round sets :math:`R` to the current :math:`Q_{x_1}` and minimises
+    :func:`scheduled_sampling_divergence` over the joint by L-BFGS (:func:`minimise_joint`),
+    starting from the uniform joint; a fixed point :math:`Q = \arg\min_Q D_{\mathrm{SS}}(Q; R =
+    Q_{x_1})` is what the procedure's updates leave unchanged.
+
+    Args:
+        p: the data's joint, shape ``(V, V)``.
+        epsilon: in [0, 1].
+        rounds: updates of :math:`R` (>= 1).
+
+    Returns:
+        The fixed point, shape ``(V, V)``.
+    """
+    _check_joint(p, "p")
+    _check_epsilon(epsilon)
+    if rounds < 1:
+        raise ValueError(f"rounds must be >= 1, got {rounds}")
+    vocab = p.shape[0]
+    q = torch.full_like(p, 1.0 / vocab**2)
+    for _ in range(rounds):
+        prefix = q.sum(1)
+
+        def objective(joint: Tensor, prefix: Tensor = prefix) -> Tensor:
+            return scheduled_sampling_divergence(p, joint, epsilon, prefix_probs=prefix)
+
+        q = minimise_joint(objective, vocab)
+    return q
+
+
+# ----------------------------------------------------------------------------------------------
+# Scheduled sampling in practice: a GRU on a Markov source
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MarkovSource:
+    r"""A first-order Markov chain over ``V`` tokens: :math:`P(x) = \pi_0(x_1)\prod_t
+    A(x_{t-1}, x_t)`.
+
+    Attributes:
+        initial: :math:`\pi_0`, shape ``(V,)``.
+        transition: :math:`A`, rows summing to 1, shape ``(V, V)``.
+    """
+
+    initial: Tensor
+    transition: Tensor
+
+    def __post_init__(self) -> None:
+        check_distribution(self.initial, "initial")
+        check_distribution(self.transition, "transition")
+        if self.transition.shape != (self.initial.numel(), self.initial.numel()):
+            raise ValueError(
+                f"transition must have shape (V, V) = {(self.initial.numel(),) * 2}, "
+                f"got {tuple(self.transition.shape)}"
+            )
+
+    @classmethod
+    def random(
+        cls, vocab: int, *, concentration: float = 0.3, generator: torch.Generator
+    ) -> MarkovSource:
+        """A chain whose rows are Dirichlet draws of ``concentration`` (small: peaked rows).
+
+        Example:
+            >>> src = MarkovSource.random(5, generator=torch.Generator().manual_seed(0))
+            >>> src.sample(3, 7, generator=torch.Generator().manual_seed(1)).shape
+            torch.Size([3, 7])
+        """
+        if vocab < 2:
+            raise ValueError(f"vocab must be >= 2, got {vocab}")
+        if not concentration > 0:
+            raise ValueError(f"concentration must be > 0, got {concentration}")
+        # Dirichlet draws as normalised Gamma draws, from ``generator``
+        alpha = torch.full((vocab + 1, vocab), concentration, dtype=torch.float64)
+        gamma = _gamma(alpha, generator)
+        rows = gamma / gamma.sum(-1, keepdim=True)
+        initial = torch.full((vocab,), 1.0 / vocab, dtype=torch.float64)
+        return cls(initial=initial, transition=rows[1:])
+
+    @property
+    def vocab(self) -> int:
+        """The number of tokens :math:`V`."""
+        return self.initial.numel()
+
+    def sample(self, n: int, length: int, *, generator: torch.Generator) -> Tensor:
+        """``n`` sequences of ``length`` tokens, shape ``(n, length)``, dtype long."""
+        if n < 1 or length < 1:
+            raise ValueError(f"n and length must be >= 1, got {n} and {length}")
+        tokens = torch.empty(n, length, dtype=torch.long)
+        tokens[:, 0] = torch.multinomial(self.initial.expand(n, -1), 1, generator=generator)[:, 0]
+        for t in range(1, length):
+            rows = self.transition[tokens[:, t - 1]]  # (n, V)
+            tokens[:, t] = torch.multinomial(rows, 1, generator=generator)[:, 0]
+        return tokens
+
+    def log_prob(self, tokens: Tensor) -> Tensor:
+        """The exact :math:`\\log P(x)` of each sequence, shape ``(n,)``, float64."""
+        log_a = self.transition.log()
+        first = self.initial.log()[tokens[:, 0]]  # (n,)
+        steps = log_a[tokens[:, :-1], tokens[:, 1:]].sum(-1)  # (n,)
+        return first + steps
+
+    def entropy(self, length: int) -> float:
+        r"""The exact entropy :math:`H(P)` of sequences of ``length`` tokens, in nats.
+
+        .. math::
+            H(P) = H(\pi_0) + \sum_{t=2}^{T} \sum_x P(x_{t-1} = x)\, H(A_{x \cdot})
+        """
+        if length < 1:
+            raise ValueError(f"length must be >= 1, got {length}")
+        row_entropy = -torch.xlogy(self.transition, self.transition).sum(-1)  # (V,)
+        marginal = self.initial
+        total = -torch.xlogy(marginal, marginal).sum()
+        for _ in range(1, length):
+            total = total + (marginal * row_entropy).sum()
+            marginal = marginal @ self.transition
+        return float(total)
+
+    def factorised_kl(self, length: int) -> float:
+        r"""The KL from the source to the product of its per-position marginals, in nats.
+
+        .. math::
+            \mathrm{KL}\Bigl[P \,\Big\|\, \prod_t P_{x_t}\Bigr] = \sum_{t=1}^{T} H(P_{x_t}) - H(P)
+
+        The many-token analogue of :math:`\mathrm{KL}[P \| P_{x_1} P_{x_2}]`: the best a model
+        that ignores its prefix can do.
+        """
+        marginal, total = self.initial, 0.0
+        for _ in range(length):
+            total += float(-torch.xlogy(marginal, marginal).sum())
+            marginal = marginal @ self.transition
+        return total - self.entropy(length)
+
+
+def _gamma(alpha: Tensor, generator: torch.Generator) -> Tensor:
+    """Gamma(alpha, 1) draws through ``generator`` (Marsaglia-Tsang with the boost for alpha < 1).
+
+    ``torch._standard_gamma`` takes no generator; this keeps the source reproducible from its
+    own generator whatever else uses the global one.
+    """
+    boosted = alpha + 1.0  # Gamma(a) = Gamma(a + 1) * U^(1/a)
+    d = boosted - 1.0 / 3.0
+    c = 1.0 / torch.sqrt(9.0 * d)
+    out = torch.empty_like(alpha)
+    todo = torch.ones_like(alpha, dtype=torch.bool)
+    while todo.any():
+        x = torch.randn(alpha.shape, dtype=alpha.dtype, generator=generator)
+        u = torch.rand(alpha.shape, dtype=alpha.dtype, generator=generator)
+        v = (1 + c * x) ** 3
+        ok = (v > 0) & (torch.log(u.clamp_min(1e-300)) < 0.5 * x**2 + d - d * v + d * torch.log(
+            v.clamp_min(1e-300)))  # fmt: skip
+        take = todo & ok
+        out[take] = (d * v)[take]
+        todo &= ~ok
+    u = torch.rand(alpha.shape, dtype=alpha.dtype, generator=generator).clamp_min(1e-300)
+    return out * u ** (1.0 / alpha)
+
+
+class GRULanguageModel(nn.Module):
+    r"""A small GRU language model :math:`Q(x) = \prod_t Q(x_t \mid x_{<t})`.
+
+    A beginning-of-sequence token (id ``V``) starts every sequence; an embedding, one GRU layer
+    and a linear layer give the logits of the next token.
+
+    Args:
+        vocab: the tokens :math:`V` (the BOS token is added).
+        embed: the embedding's size.
+        hidden: the GRU's state size.
+
+    Example:
+        >>> lm = GRULanguageModel(5, embed=4, hidden=8)
+        >>> lm.log_prob(torch.zeros(3, 6, dtype=torch.long)).shape
+        torch.Size([3])
+    """
+
+    def __init__(self, vocab: int, *, embed: int = 16, hidden: int = 32) -> None:
+        super().__init__()
+        if min(vocab, embed, hidden) < 1:
+            raise ValueError(f"vocab, embed and hidden must be >= 1, got {vocab, embed, hidden}")
+        self.vocab = vocab
+        self.embedding = nn.Embedding(vocab + 1, embed)
+        self.gru = nn.GRU(embed, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, vocab)
+
+    @property
+    def bos(self) -> int:
+        """The id of the beginning-of-sequence token."""
+        return self.vocab
+
+    def step(self, inputs: Tensor, state: Tensor | None) -> tuple[Tensor, Tensor]:
+        """One step: ``inputs`` of shape ``(B,)`` to logits ``(B, V)`` and the new state."""
+        out, state = self.gru(self.embedding(inputs)[:, None], state)  # (B, 1, H)
+        return self.head(out[:, 0]), state
+
+    def forward(self, tokens: Tensor) -> Tensor:
+        """Teacher-forced logits of every position, ``(B, T)`` to ``(B, T, V)``."""
+        bos = torch.full_like(tokens[:, :1], self.bos)
+        out, _ = self.gru(self.embedding(torch.cat([bos, tokens[:, :-1]], 1)))  # (B, T, H)
+        return self.head(out)
+
+    def log_prob(self, tokens: Tensor) -> Tensor:
+        """The exact :math:`\\log Q(x)` of each sequence, shape ``(B,)``."""
+        log_q = F.log_softmax(self(tokens), -1)  # (B, T, V)
+        return log_q.gather(-1, tokens[..., None])[..., 0].sum(-1)
+
+    @torch.no_grad()
+    def sample(self, n: int, length: int, *, generator: torch.Generator) -> Tensor:
+        """``n`` free-running samples of ``length`` tokens, shape ``(n, length)``."""
+        device = self.head.weight.device
+        inputs = torch.full((n,), self.bos, dtype=torch.long, device=device)
+        state, tokens = None, []
+        for _ in range(length):
+            logits, state = self.step(inputs, state)
+            probs = torch.softmax(logits.double(), -1).cpu()
+            inputs = torch.multinomial(probs, 1, generator=generator)[:, 0].to(device)
+            tokens.append(inputs)
+        return torch.stack(tokens, 1)
+
+
+def scheduled_sampling_loss(
+    model: GRULanguageModel, tokens: Tensor, epsilon: float, *, generator: torch.Generator
+) -> Tensor:
+    r"""The scheduled-sampling loss of a batch (Bengio et al. 2015, section 2.4).
+
+    At each position :math:`t \ge 2` a coin of bias :math:`\epsilon` decides whether the model
+    is fed the true token :math:`x_{t-1}` or a token sampled from its own prediction at
+    :math:`t - 1` (no gradient flows through the draw); the target is always the true
+    :math:`x_t`:
+
+    .. math::
+        \ell = -\frac1B \sum_b \sum_t \log Q(x_t \mid \tilde x_{<t}), \qquad
+        \tilde x_{t-1} = \begin{cases} x_{t-1} & \text{with probability } \epsilon \\
+        \hat x_{t-1} \sim Q(\cdot \mid \tilde x_{<t-1}) & \text{otherwise.} \end{cases}
+
+    With :math:`\epsilon = 1` it is the teacher-forced negative log-likelihood,
+    :math:`-\frac1B \sum_b \log Q(x^{(b)})`.
+
+    Args:
+        model: the language model.
+        tokens: true sequences, shape ``(B, T)``.
+        epsilon: the probability of feeding the true token, in [0, 1].
+        generator: the random numbers of the coins and the draws (CPU).
+
+    Returns:
+        The mean loss per sequence, a scalar.
+    """
+    _check_epsilon(epsilon)
+    batch, length = tokens.shape
+    device = tokens.device
+    inputs = torch.full((batch,), model.bos, dtype=torch.long, device=device)
+    state, total = None, tokens.new_zeros((), dtype=torch.float32)
+    for t in range(length):
+        logits, state = model.step(inputs, state)  # (B, V)
+        total = total + F.cross_entropy(logits, tokens[:, t], reduction="sum")
+        if t + 1 == length:
+            break
+        truth = tokens[:, t]
+        if epsilon >= 1.0:
+            inputs = truth
+            continue
+        probs = torch.softmax(logits.detach().double(), -1).cpu()
+        sampled = torch.multinomial(probs, 1, generator=generator)[:, 0].to(device)
+        coin = (torch.rand(batch, generator=generator) < epsilon).to(device)  # True: the truth
+        inputs = torch.where(coin, truth, sampled)
+    return total / batch
+
+
+@dataclass(frozen=True)
+class SequenceConfig:
+    """Settings of the Markov-source experiment.
+
+    Attributes:
+        vocab: tokens of the chain (>= 2).
+        length: tokens per sequence (>= 2).
+        concentration: the Dirichlet parameter of the chain's rows (> 0; small: peaked).
+        embed: the embedding's size.
+        hidden: the GRU's state size.
+        steps: Adam updates (>= 1).
+        batch: sequences per update.
+        lr: Adam's learning rate.
+        floor: the smallest teacher-forcing probability of the decays, in [0, 1].
+        eval_samples: sequences drawn to estimate each KL.
+        log_every: updates between measurements.
+    """
+
+    vocab: int = 6
+    length: int = 12
+    concentration: float = 0.3
+    embed: int = 16
+    hidden: int = 32
+    steps: int = 300
+    batch: int = 64
+    lr: float = 0.01
+    floor: float = 0.0
+    eval_samples: int = 2000
+    log_every: int = 50
+
+    def __post_init__(self) -> None:
+        for name, low in (("vocab", 2), ("length", 2), ("embed", 1), ("hidden", 1), ("steps", 1),
+                          ("batch", 1), ("eval_samples", 2), ("log_every", 1)):  # fmt: skip
+            if getattr(self, name) < low:
+                raise ValueError(f"{name} must be >= {low}, got {getattr(self, name)}")
+        if not self.concentration > 0:
+            raise ValueError(f"concentration must be > 0, got {self.concentration}")
+        if not self.lr > 0:
+            raise ValueError(f"lr must be > 0, got {self.lr}")
+        if not 0.0 <= self.floor <= 1.0:
+            raise ValueError(f"floor must be in [0, 1], got {self.floor}")
+
+
+def train_language_model(
+    source: MarkovSource,
+    schedule: str,
+    config: SequenceConfig,
+    *,
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+) -> tuple[GRULanguageModel, list[dict[str, float]]]:
+    r"""Train a GRU on the source with scheduled sampling under ``schedule`` and measure it.
+
+    The teacher-forcing probability of update :math:`i` is
+    :func:`~beyond_mle.schedules.teacher_forcing_probability` ``(i, steps, schedule,
+    floor=floor)``; ``"constant"`` with ``floor=0`` is teacher forcing (maximum likelihood).
+    Every ``log_every`` updates, fixed sequences give
+
+    * ``kl``: :math:`\mathrm{KL}(P \,\|\, Q) = \mathbb{E}_P[\log P(x) - \log Q(x)]`, the mean
+      over ``eval_samples`` sequences from the source (the same for every model);
+    * ``reverse_kl``: :math:`\mathrm{KL}(Q \,\|\, P) = \mathbb{E}_Q[\log Q(x) - \log P(x)]`,
+      over as many free-running samples of the model;
+
+    both unbiased, since :math:`\log P` and :math:`\log Q` are exact.
+
+    Args:
+        source: the data's Markov chain.
+        schedule: one of :data:`~beyond_mle.schedules.SCHEDULES`.
+        config: sizes, steps and learning rate.
+        seed: seeds the initialisation, the batches and the coins.
+        device: where to train.
+
+    Returns:
+        ``(model, history)``: one row per measurement with ``step``, ``epsilon``, ``loss`` (the
+        mean training loss per sequence since the previous row), ``kl`` and ``reverse_kl``.
+    """
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
+    device = torch.device(device)
+    seed_everything(seed)
+    model = GRULanguageModel(source.vocab, embed=config.embed, hidden=config.hidden).to(device)
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
+    gen = torch.Generator().manual_seed(seed + 1)
+    eval_data = source.sample(config.eval_samples, config.length,
+                              generator=torch.Generator().manual_seed(seed + 2))  # fmt: skip
+    eval_log_p = source.log_prob(eval_data)  # (eval_samples,), float64
+
+    def evaluate() -> dict[str, float]:
+        with torch.no_grad():
+            log_q = model.log_prob(eval_data.to(device)).double().cpu()
+            own = model.sample(config.eval_samples, config.length,
+                               generator=torch.Generator().manual_seed(seed + 3))  # fmt: skip
+            own_log_q = model.log_prob(own).double().cpu()
+        own = own.cpu()
+        return {"kl": float((eval_log_p - log_q).mean()),
+                "reverse_kl": float((own_log_q - source.log_prob(own)).mean())}  # fmt: skip
+
+    history = [{"step": 0.0, "epsilon": 1.0, "loss": math.nan, **evaluate()}]
+    running = 0.0
+    for step in progress(range(config.steps), desc=schedule):
+        epsilon = teacher_forcing_probability(step, config.steps, schedule, floor=config.floor)
+        batch = source.sample(config.batch, config.length, generator=gen).to(device)
+        optimiser.zero_grad(set_to_none=True)
+        loss = scheduled_sampling_loss(model, batch, epsilon, generator=gen)
+        loss.backward()
+        optimiser.step()
+        running += loss.item()
+        if (step + 1) % config.log_every == 0 or step + 1 == config.steps:
+            count = step + 1 - int(history[-1]["step"])
+            history.append({"step": float(step + 1), "epsilon": epsilon,
+                            "loss": running / count, **evaluate()})  # fmt: skip
+            running = 0.0
+    return model, history
+
+
+def sequence_experiment(
+    config: SequenceConfig,
+    *,
+    schedules: Sequence[str] = ("constant", "linear", "inverse-sigmoid"),
+    n_seeds: int = 2,
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+) -> list[dict[str, float | str]]:
+    """Train one GRU per schedule and seed on one random Markov source, seeded by ``seed``.
+
+    Every schedule of a seed starts from the same initial weights and sees the same batches.
+
+    Args:
+        config: the experiment's settings.
+        schedules: the decays of :func:`~beyond_mle.schedules.teacher_forcing_probability`.
+        n_seeds: runs per schedule (>= 1); seeds ``seed + 1, seed + 11, ...``.
+        seed: seeds the source.
+        device: where to train.
+
+    Returns:
+        The rows of :func:`train_language_model`, each with its ``schedule`` and ``seed``.
+    """
+    if n_seeds < 1:
+        raise ValueError(f"n_seeds must be >= 1, got {n_seeds}")
+    for schedule in schedules:
+        if schedule not in SCHEDULES:
+            raise ValueError(f"schedules must be in {SCHEDULES}, got {schedule!r}")
+    source = MarkovSource.random(config.vocab, concentration=config.concentration,
+                                 generator=torch.Generator().manual_seed(seed))  # fmt: skip
+    rows: list[dict[str, float | str]] = []
+    with one_cpu_thread(torch.device(device)):
+        for run in range(n_seeds):
+            run_seed = seed + 1 + 10 * run
+            for schedule in schedules:
+                _, history = train_language_model(source, schedule, config, seed=run_seed,
+                                                  device=device)  # fmt: skip
+                rows += [{"schedule": schedule, "seed": run_seed, **row} for row in history]
+    return rows
+
+
+# ----------------------------------------------------------------------------------------------
+# Mode covering and mode seeking
+# ----------------------------------------------------------------------------------------------
+
+
+def fit_gaussian_on_grid(
+    target: Tensor,
+    support: Tensor,
+    divergence: Callable[[Tensor, Tensor], Tensor],
+    *,
+    starts: Sequence[tuple[float, float]] = ((0.1, 2.0), (1.0, 0.5)),
+    max_iter: int = 300,
+) -> dict[str, float]:
+    r"""The Gaussian on a grid closest to ``target`` under ``divergence(target, model)``.
+
+    The model :math:`q_{\mu, \sigma}` is a Gaussian discretised on ``support``
+    (:func:`~beyond_mle.gan_saturation.gaussian_on_grid`); :math:`(\mu, \log \sigma)` are
+    fitted by L-BFGS from each start, and the best fit is kept (mode-seeking divergences have
+    a local minimum between the modes as well as one on each mode).
+
+    Args:
+        target: probabilities on the grid, shape ``(n,)``.
+        support: the grid, shape ``(n,)``.
+        divergence: maps ``(target, model)`` to a scalar.
+        starts: initial ``(mean, std)`` pairs.
+        max_iter: L-BFGS iterations per start.
+
+    Returns:
+        ``{"mean", "std", "value"}`` of the best fit.
+    """
+    if not starts:
+        raise ValueError("starts must hold at least one (mean, std) pair")
+    best: dict[str, float] | None = None
+    for mean0, std0 in starts:
+        theta = torch.tensor([mean0, math.log(std0)], dtype=support.dtype, requires_grad=True)
+        optimiser = torch.optim.LBFGS([theta], max_iter=max_iter, line_search_fn="strong_wolfe",
+                                      tolerance_grad=1e-10, tolerance_change=1e-14)  # fmt: skip
+
+        def closure(theta: Tensor = theta, optimiser: torch.optim.LBFGS = optimiser) -> Tensor:
+            optimiser.zero_grad()
+            value = divergence(target, gaussian_on_grid(support, theta[0], theta[1].exp()))
+            value.backward()
+            return value
+
+        optimiser.step(closure)
+        with torch.no_grad():
+            value = float(divergence(target, gaussian_on_grid(support, theta[0], theta[1].exp())))
+        mean, log_std = theta.detach().tolist()
+        fit = {"mean": mean, "std": math.exp(log_std), "value": value}
+        if best is None or value < best["value"]:
+            best = fit
+    return best
+
+
+def sample_mixture(
+    n: int, *, modes: float = 2.0, std: float = 0.5, generator: torch.Generator
+) -> Tensor:
+    r"""``n`` draws of :math:`\tfrac12 \mathcal N(-m, s^2) + \tfrac12 \mathcal N(m, s^2)`,
+    shape ``(n, 1)``.
+
+    Example:
+        >>> x = sample_mixture(20_000, generator=torch.Generator().manual_seed(0))
+        >>> round(x.abs().mean().item(), 1)
+        2.0
+    """
+    side = torch.randint(0, 2, (n, 1), generator=generator) * 2 - 1  # -1 or +1
+    return torch.randn(n, 1, generator=generator) * std + modes * side
+
+
+@dataclass(frozen=True)
+class PriorGanConfig:
+    """Settings of :func:`train_prior_gan`.
+
+    Attributes:
+        steps: updates of each player (>= 1).
+        batch: samples of each kind per update.
+        hidden: units per hidden layer of the discriminator.
+        depth: its hidden layers.
+        lr: Adam's learning rate of both players.
+        modes: the data's modes sit at :math:`\\pm` ``modes``.
+        std: the standard deviation of each mode.
+        start_mean: the generator's initial mean.
+        start_std: its initial standard deviation (> 0).
+    """
+
+    steps: int = 1500
+    batch: int = 256
+    hidden: int = 32
+    depth: int = 2
+    lr: float = 0.005
+    modes: float = 2.0
+    std: float = 0.5
+    start_mean: float = 0.5
+    start_std: float = 1.0
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "batch", "hidden", "depth"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("lr", "std", "start_std"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+
+
+def train_prior_gan(
+    pi: float, config: PriorGanConfig, *, seed: int = 0, device: str | torch.device = "cpu"
+) -> dict[str, float]:
+    r"""A 1-D GAN whose discriminator weighs data by :math:`\pi` and samples by :math:`1 - \pi`.
+
+    The discriminator (an MLP) minimises
+    :math:`-\pi\, \mathbb{E}_{P} \log D - (1 - \pi)\, \mathbb{E}_{Q} \log(1 - D)`; the
+    generator, an affine map of Gaussian noise (so :math:`Q` is a Gaussian, unimodal), minimises
+    the minimax cost :math:`(1 - \pi)\, \mathbb{E}_Q \log(1 - D)`. Against the optimal
+    discriminator the game's value is :math:`\mathrm{JS}_\pi(P \,\|\, Q) - H(\pi)` (Huszár
+    2015, section 5), so the generator follows :math:`\mathrm{JS}_\pi`. Both players use Adam.
+
+    Args:
+        pi: the data's prior :math:`\pi`, in (0, 1).
+        config: the players and the data.
+        seed: seeds the nets and the batches.
+        device: where to train.
+
+    Returns:
+        ``{"pi", "mean", "std"}``: the fitted Gaussian's mean and standard deviation.
+    """
+    if not 0.0 < pi < 1.0:
+        raise ValueError(f"pi must be in (0, 1), got {pi}")
+    device = torch.device(device)
+    seed_everything(seed)
+    g = Generator(MLPConfig(in_features=1, out_features=1, depth=0)).to(device)  # affine
+    with torch.no_grad():  # the same start for every pi
+        g.net[0].weight.fill_(config.start_std)
+        g.net[0].bias.fill_(config.start_mean)
+    d = Discriminator(MLPConfig(in_features=1, hidden=config.hidden, depth=config.depth)).to(device)
+    g_opt = torch.optim.Adam(g.parameters(), lr=config.lr, betas=(0.5, 0.999))
+    d_opt = torch.optim.Adam(d.parameters(), lr=config.lr, betas=(0.5, 0.999))
+    gen = torch.Generator().manual_seed(seed + 1)
+    with one_cpu_thread(device):
+        for _ in progress(range(config.steps), desc=f"pi = {pi:g}"):
+            real = sample_mixture(config.batch, modes=config.modes, std=config.std,
+                                  generator=gen).to(device)  # fmt: skip
+            fake = g.sample(config.batch, generator=gen)
+            d_opt.zero_grad(set_to_none=True)
+            d_loss = (pi * binary_cross_entropy(d(real), 1.0).mean()
+                      + (1 - pi) * binary_cross_entropy(d(fake.detach()), 0.0).mean())  # fmt: skip
+            d_loss.backward()
+            d_opt.step()
+            g_opt.zero_grad(set_to_none=True)
+            minimax_generator_loss(d(fake), scale=1 - pi).backward()
+            g_opt.step()
+    weight, bias = g.net[0].weight.detach(), g.net[0].bias.detach()
+    return {"pi": pi, "mean": float(bias), "std": float(weight.abs())}

@@ -1,0 +1,205 @@
+"""Tests of beyond_mle.scheduled_sampling: closed forms of the length-two objectives, the
+scheduled-sampling step against teacher forcing, the Markov source against enumeration."""
+
+import itertools
+import math
+
+import pytest
+import torch
+
+from beyond_mle.divergences import generalized_js_divergence, kl_divergence
+from beyond_mle.gan_saturation import gaussian_on_grid
+from beyond_mle.scheduled_sampling import (
+    GRULanguageModel,
+    MarkovSource,
+    PriorGanConfig,
+    SequenceConfig,
+    alternative_divergence,
+    fit_gaussian_on_grid,
+    minimise_joint,
+    ml_divergence,
+    random_joint,
+    scheduled_sampling_constant,
+    scheduled_sampling_divergence,
+    scheduled_sampling_fixed_point,
+    scheduled_sampling_loss,
+    scheduled_sampling_minimiser,
+    scheduled_sampling_target,
+    split_joint,
+    train_language_model,
+    train_prior_gan,
+)
+
+
+def _joint(seed=0, vocab=3):
+    return random_joint(vocab, generator=torch.Generator().manual_seed(seed))
+
+
+def _random_model(seed, vocab=3):
+    gen = torch.Generator().manual_seed(seed)
+    return torch.softmax(
+        torch.randn(vocab * vocab, dtype=torch.float64, generator=gen), -1
+    ).reshape(vocab, vocab)
+
+
+def _brute_force_ss(p, q, epsilon):
+    """The expected scheduled-sampling loss by summing over (x1, x2, coin, z), less entropies."""
+    p1, p2, p_cond = split_joint(p)
+    q1, _, q_cond = split_joint(q)
+    vocab = p.shape[0]
+    loss = 0.0
+    for x1, x2 in itertools.product(range(vocab), repeat=2):
+        loss -= p[x1, x2] * math.log(q1[x1])
+        loss -= epsilon * p[x1, x2] * math.log(q_cond[x1, x2])
+        for z in range(vocab):
+            loss -= (1 - epsilon) * p[x1, x2] * q1[z] * math.log(q_cond[z, x2])
+    entropy = lambda r: -(r * r.log()).sum()  # noqa: E731
+    h1, h2 = entropy(p1), entropy(p2)
+    h_cond = sum(p1[z] * entropy(p_cond[z]) for z in range(vocab))
+    return loss - h1 - epsilon * h_cond - (1 - epsilon) * h2
+
+
+def test_split_joint_and_ml_is_the_chain_rule():
+    p, q = _joint(0), _random_model(1)
+    p1, p2, p_cond = split_joint(p)
+    torch.testing.assert_close(p1[:, None] * p_cond, p)
+    torch.testing.assert_close(p_cond.sum(1), torch.ones(3, dtype=torch.float64))
+    q1, _, q_cond = split_joint(q)
+    chain = kl_divergence(p1, q1) + (p1 * kl_divergence(p_cond, q_cond)).sum()
+    torch.testing.assert_close(ml_divergence(p, q), chain)
+
+
+@pytest.mark.parametrize("epsilon", [0.0, 0.4, 1.0])
+def test_scheduled_sampling_divergence_against_brute_force(epsilon):
+    p, q = _joint(2), _random_model(3)
+    expected = _brute_force_ss(p, q, epsilon)
+    torch.testing.assert_close(scheduled_sampling_divergence(p, q, epsilon), expected)
+    if epsilon == 1.0:
+        torch.testing.assert_close(scheduled_sampling_divergence(p, q, 1.0), ml_divergence(p, q))
+
+
+def test_alternative_is_proper_and_ss_is_not():
+    p = _joint(4)
+    assert abs(alternative_divergence(p, p).item()) < 1e-12
+    assert alternative_divergence(p, _random_model(5)).item() > 0
+    factorised = p.sum(1)[:, None] * p.sum(0)[None, :]
+    # at epsilon = 0 the factorised joint scores 0 while the truth scores > 0
+    assert abs(scheduled_sampling_divergence(p, factorised, 0.0).item()) < 1e-12
+    assert scheduled_sampling_divergence(p, p, 0.0).item() > 1e-3
+
+
+@pytest.mark.parametrize("epsilon", [0.0, 0.3, 0.8, 1.0])
+def test_kl_to_the_target_plus_constant(epsilon):
+    p = _joint(6)
+    target = scheduled_sampling_target(p, epsilon)
+    torch.testing.assert_close(target.sum(1), p.sum(1))  # the prefix's marginal is P_x1
+    constant = scheduled_sampling_constant(p, epsilon)
+    assert constant.item() >= -1e-15
+    for seed in range(4):
+        q = _random_model(10 + seed)
+        ss = scheduled_sampling_divergence(p, q, epsilon, prefix_probs=p.sum(1))
+        kl = kl_divergence(target.reshape(-1), q.reshape(-1))
+        torch.testing.assert_close(ss, kl + constant)
+
+
+def test_fixed_point_matches_the_closed_form_and_slides_to_the_factorised_joint():
+    p = _joint(7)
+    factorised = p.sum(1)[:, None] * p.sum(0)[None, :]
+    torch.testing.assert_close(scheduled_sampling_minimiser(p, 1.0), p)
+    torch.testing.assert_close(scheduled_sampling_minimiser(p, 0.0), factorised)
+    for epsilon in (0.0, 0.5):
+        found = scheduled_sampling_fixed_point(p, epsilon)
+        torch.testing.assert_close(
+            found, scheduled_sampling_minimiser(p, epsilon), atol=1e-6, rtol=0
+        )
+
+
+def test_minimise_joint_finds_the_ml_optimum():
+    p = _joint(8)
+    found = minimise_joint(lambda q: ml_divergence(p, q), 3)
+    torch.testing.assert_close(found, p, atol=1e-6, rtol=0)
+
+
+def test_ss_divergence_gradcheck():
+    p = _joint(9)
+    logits = _random_model(20).log().reshape(-1).requires_grad_()
+
+    def fn(x):
+        return scheduled_sampling_divergence(p, torch.softmax(x, -1).reshape(3, 3), 0.4)
+
+    assert torch.autograd.gradcheck(fn, (logits,))
+
+
+def test_markov_source_log_prob_sums_to_one_and_entropy():
+    src = MarkovSource.random(3, generator=torch.Generator().manual_seed(0))
+    every = torch.tensor(list(itertools.product(range(3), repeat=4)))  # (81, 4)
+    log_p = src.log_prob(every)
+    torch.testing.assert_close(log_p.exp().sum(), torch.tensor(1.0, dtype=torch.float64))
+    entropy = -(log_p.exp() * log_p).sum()
+    assert math.isclose(src.entropy(4), entropy.item(), rel_tol=1e-10)
+    marginals = [torch.bincount(every[:, t], weights=log_p.exp(), minlength=3) for t in range(4)]
+    log_product = sum(marginals[t][every[:, t]].log() for t in range(4))
+    factorised = (log_p.exp() * (log_p - log_product)).sum()
+    assert math.isclose(src.factorised_kl(4), factorised.item(), rel_tol=1e-10)
+    sample = src.sample(20_000, 2, generator=torch.Generator().manual_seed(1))
+    freq = torch.bincount(sample[:, 0] * 3 + sample[:, 1], minlength=9).double() / 20_000
+    torch.testing.assert_close(freq, (src.initial[:, None] * src.transition).reshape(-1),
+                               atol=0.02, rtol=0)  # fmt: skip
+
+
+def test_ss_loss_with_epsilon_one_is_teacher_forcing():
+    torch.manual_seed(0)
+    model = GRULanguageModel(5, embed=4, hidden=8)
+    tokens = torch.randint(0, 5, (7, 6), generator=torch.Generator().manual_seed(1))
+    loss = scheduled_sampling_loss(model, tokens, 1.0, generator=torch.Generator())
+    torch.testing.assert_close(loss, -model.log_prob(tokens).mean())
+    # log Q sums to 1 over every sequence of length 2
+    every = torch.tensor(list(itertools.product(range(5), repeat=2)))
+    torch.testing.assert_close(model.log_prob(every).exp().sum(), torch.tensor(1.0))
+    # epsilon = 0 feeds the model's own samples: another loss, still finite
+    other = scheduled_sampling_loss(model, tokens, 0.0, generator=torch.Generator().manual_seed(2))
+    assert math.isfinite(other.item()) and not math.isclose(other.item(), loss.item())
+
+
+def test_language_model_training_lowers_the_true_kl():
+    src = MarkovSource.random(4, generator=torch.Generator().manual_seed(0))
+    config = SequenceConfig(vocab=4, length=5, steps=40, batch=32, eval_samples=200, log_every=20)
+    _, history = train_language_model(src, "constant", config, seed=0)
+    assert history[-1]["kl"] < 0.5 * history[0]["kl"]
+    assert all(row["epsilon"] == 1.0 for row in history)
+
+
+def test_gaussian_fit_mode_covering_and_seeking():
+    x = torch.linspace(-8, 8, 801, dtype=torch.float64)
+    p = 0.5 * gaussian_on_grid(x, -2.0, 0.5) + 0.5 * gaussian_on_grid(x, 2.0, 0.5)
+    covering = fit_gaussian_on_grid(p, x, kl_divergence)
+    assert abs(covering["mean"]) < 1e-4 and math.isclose(
+        covering["std"], math.sqrt(4.25), rel_tol=1e-3
+    )
+    seeking = fit_gaussian_on_grid(p, x, lambda a, b: kl_divergence(b, a))
+    assert math.isclose(abs(seeking["mean"]), 2.0, rel_tol=1e-3) and seeking["std"] < 0.51
+    js = fit_gaussian_on_grid(p, x, lambda a, b: generalized_js_divergence(a, b, 0.9))
+    assert abs(js["mean"]) > 1.9
+
+
+def test_prior_gan_runs_and_rejects_bad_pi():
+    out = train_prior_gan(0.5, PriorGanConfig(steps=5, batch=8, hidden=4, depth=1))
+    assert set(out) == {"pi", "mean", "std"} and out["std"] > 0
+    with pytest.raises(ValueError, match="pi must be in"):
+        train_prior_gan(1.0, PriorGanConfig(steps=5))
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: scheduled_sampling_divergence(_joint(), _joint(), 1.5), "epsilon must be in"),
+        (lambda: ml_divergence(torch.ones(2, 3) / 6, torch.ones(2, 3) / 6), "square"),
+        (lambda: scheduled_sampling_target(torch.ones(2, 2), 0.5), "sum to 1"),
+        (lambda: MarkovSource.random(1, generator=torch.Generator()), "vocab must be"),
+        (lambda: SequenceConfig(length=1), "length must be"),
+        (lambda: scheduled_sampling_fixed_point(_joint(), 0.5, rounds=0), "rounds must be"),
+    ],
+)
+def test_bad_input_raises(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
