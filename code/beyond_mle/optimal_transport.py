@@ -1,0 +1,492 @@
+r"""Optimal transport between token sets: batched IPOT, entropic Sinkhorn and the OT sequence loss.
+
+Introduced in the chapter "Optimal transport for sequence learning" (Chen et al. 2019, who
+compute the transport with the IPOT method of Xie et al. 2020). For a cost matrix
+:math:`C \in \mathbb{R}^{n \times m}` and marginals :math:`a \in \Delta_n`, :math:`b \in \Delta_m`
+the (exact) optimal transport distance is the linear program
+
+.. math::
+    W(a, b; C) = \min_{T \in \Pi(a, b)} \langle T, C \rangle, \qquad
+    \Pi(a, b) = \{T \ge 0 : T \mathbf{1}_m = a,\ T^\top \mathbf{1}_n = b\}.
+
+**IPOT** (inexact proximal point, Algorithm 1 of Xie et al.; Algorithm 1 of Chen et al.)
+solves it by proximal point steps with the KL divergence as the proximity,
+:math:`T^{(t+1)} = \arg\min_{T \in \Pi(a, b)} \langle T, C \rangle + \beta\,
+\mathrm{KL}(T \,\|\, T^{(t)})`. Each step is an entropic problem with kernel
+:math:`Q = e^{-C/\beta} \odot T^{(t)}`, solved inexactly by ``inner_steps`` Sinkhorn updates
+(one, in practice). Its fixed points are the exact optimum: the bias of entropic
+regularisation vanishes as the iterations go on, for any :math:`\beta`.
+
+**Sinkhorn** (Cuturi 2013) solves the entropic problem
+:math:`\min_{T \in \Pi(a, b)} \langle T, C \rangle - \varepsilon H(T)` once; its plan is blurred
+by :math:`\varepsilon`, and its cost stays above the exact one. It is computed here in the log
+domain, so that small :math:`\varepsilon` does not underflow.
+
+**Padding.** Marginals may hold zeros: a zero in ``a`` (``b``) marks a padded row (column),
+which receives no mass. :func:`uniform_marginals` turns a padding mask into uniform marginals
+over the positions that are kept.
+
+**Gradients.** ``gradient="unrolled"`` differentiates through every iteration (as the authors'
+code does); ``gradient="envelope"`` runs the iterations without a graph and returns
+:math:`\langle T, C \rangle` with the plan held constant, whose gradient with respect to the
+cost is the plan :math:`T` itself. At the exact optimum this is the gradient of :math:`W` (the
+envelope theorem, Danskin's theorem for the linear program), it costs no memory per
+iteration, but it ignores how a finite number of iterations moves the plan with the cost.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+__all__ = [
+    "GRADIENTS",
+    "cosine_cost",
+    "ipot",
+    "ipot_distance",
+    "ipot_distance_trace",
+    "ot_sequence_loss",
+    "sinkhorn",
+    "sinkhorn_distance",
+    "sinkhorn_distance_trace",
+    "soft_argmax_embeddings",
+    "transport_cost",
+    "uniform_marginals",
+]
+
+#: How the distance is differentiated: through the iterations, or with the plan held constant.
+GRADIENTS = ("unrolled", "envelope")
+
+
+def uniform_marginals(mask: Tensor, dtype: torch.dtype = torch.float32) -> Tensor:
+    """Uniform weights over the kept positions of each row of ``mask``, zero at padding.
+
+    Args:
+        mask: boolean ``(batch, n)`` or ``(n,)``, True where a position is kept; every row
+            keeps at least one position.
+        dtype: the floating type of the result.
+
+    Returns:
+        The marginals, the shape of ``mask``, each row summing to 1.
+
+    Example:
+        >>> uniform_marginals(torch.tensor([True, True, False, True])).tolist()
+        [0.3333333432674408, 0.3333333432674408, 0.0, 0.3333333432674408]
+    """
+    if mask.dtype != torch.bool:
+        raise ValueError(f"mask must be boolean, got {mask.dtype}")
+    kept = mask.sum(-1, keepdim=True)
+    if (kept == 0).any():
+        raise ValueError("mask must keep at least one position in every row")
+    return mask.to(dtype) / kept.to(dtype)
+
+
+def _prepare(
+    cost: Tensor, a: Tensor | None, b: Tensor | None
+) -> tuple[Tensor, Tensor, Tensor, bool]:
+    """Batched ``(cost, a, b)`` of shapes ``(B, n, m)``, ``(B, n)``, ``(B, m)``, checked."""
+    if cost.dim() not in (2, 3):
+        raise ValueError(f"cost must be (n, m) or (batch, n, m), got shape {tuple(cost.shape)}")
+    if not cost.is_floating_point():
+        raise ValueError(f"cost must be a floating tensor, got {cost.dtype}")
+    single = cost.dim() == 2
+    c = cost.unsqueeze(0) if single else cost  # (B, n, m)
+    batch, n, m = c.shape
+    if n == 0 or m == 0:
+        raise ValueError(f"cost must have at least one row and one column, got {tuple(c.shape)}")
+    marginals = []
+    for name, w, size in (("a", a, n), ("b", b, m)):
+        if w is None:
+            w = torch.full((batch, size), 1.0 / size, dtype=c.dtype, device=c.device)
+        else:
+            w = w.to(c.dtype)
+            w = w.unsqueeze(0).expand(batch, -1) if w.dim() == 1 else w
+            if w.shape != (batch, size):
+                raise ValueError(f"{name} must have shape ({batch}, {size}), got {tuple(w.shape)}")
+            if (w < 0).any():
+                raise ValueError(f"{name} must be non-negative (a marginal), got a negative entry")
+            sums = w.detach().sum(-1)
+            if not torch.allclose(sums, torch.ones_like(sums), atol=1e-4):
+                raise ValueError(f"each row of {name} must sum to 1, got sums {sums.tolist()}")
+        marginals.append(w)
+    return c, marginals[0], marginals[1], single
+
+
+def _check_positive(name: str, value: float) -> None:
+    if not value > 0:
+        raise ValueError(f"{name} must be > 0, got {value}")
+
+
+def _check_count(name: str, value: int) -> None:
+    if not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+
+
+def _check_gradient(gradient: str) -> None:
+    if gradient not in GRADIENTS:
+        raise ValueError(f"gradient must be one of {GRADIENTS}, got {gradient!r}")
+
+
+def _safe_divide(num: Tensor, den: Tensor) -> Tensor:
+    """``num / den`` where ``den > 0``, 0 elsewhere (padding), with finite gradients."""
+    positive = den > 0
+    return torch.where(positive, num / torch.where(positive, den, torch.ones_like(den)), 0.0)
+
+
+def _ipot_plans(c: Tensor, a: Tensor, b: Tensor, beta: float, iterations: int, inner_steps: int):
+    """Yield IPOT's plan ``(B, n, m)`` after each proximal step (Algorithm 1 of Xie et al.)."""
+    kernel = torch.exp(-c / beta)  # A = e^{-C / beta}: (B, n, m)
+    plan = a.unsqueeze(-1) * b.unsqueeze(-2)  # T^(0) = a b^T, feasible, zero at padding
+    sigma = torch.ones_like(b)  # (B, m)
+    for _ in range(iterations):
+        q = kernel * plan  # Q = A (.) T^(t): (B, n, m)
+        for _ in range(inner_steps):
+            delta = _safe_divide(a, (q @ sigma.unsqueeze(-1)).squeeze(-1))  # a / (Q sigma): (B, n)
+            sigma = _safe_divide(b, (q.transpose(1, 2) @ delta.unsqueeze(-1)).squeeze(-1))  # (B, m)
+        plan = delta.unsqueeze(-1) * q * sigma.unsqueeze(-2)  # diag(delta) Q diag(sigma)
+        yield plan
+
+
+def ipot(
+    cost: Tensor,
+    a: Tensor | None = None,
+    b: Tensor | None = None,
+    *,
+    beta: float = 0.5,
+    iterations: int = 50,
+    inner_steps: int = 1,
+) -> Tensor:
+    r"""The transport plan of IPOT, differentiable through its iterations.
+
+    .. math::
+        T^{(t+1)} = \arg\min_{T \in \Pi(a, b)} \langle T, C \rangle
+            + \beta\, \mathrm{KL}(T \,\|\, T^{(t)}),
+
+    solved inexactly with :math:`Q = e^{-C/\beta} \odot T^{(t)}` and ``inner_steps`` updates
+    :math:`\delta = a / (Q\sigma)`, :math:`\sigma = b / (Q^\top \delta)`, then
+    :math:`T^{(t+1)} = \mathrm{diag}(\delta)\, Q\, \mathrm{diag}(\sigma)` (Algorithm 1 of Xie et
+    al. 2020, with arbitrary marginals; Algorithm 1 of Chen et al. 2019).
+
+    Args:
+        cost: ``(batch, n, m)`` or ``(n, m)``.
+        a: row marginals ``(batch, n)`` or ``(n,)``, non-negative, rows summing to 1; zeros mark
+            padding. ``None``: uniform.
+        b: column marginals ``(batch, m)`` or ``(m,)``, as ``a``. ``None``: uniform.
+        beta: the proximal step :math:`\beta > 0` (Chen et al.: 0.5).
+        iterations: proximal steps (>= 1; Chen et al.: 50).
+        inner_steps: Sinkhorn updates per proximal step (>= 1; 1 in practice).
+
+    Returns:
+        The plan, the shape of ``cost``. Its column sums are ``b`` exactly; its row sums tend to
+        ``a`` as the iterations go on.
+
+    Example:
+        >>> cost = torch.tensor([[0.0, 1.0], [1.0, 0.0]], dtype=torch.float64)
+        >>> ipot(cost, iterations=200).round(decimals=4).tolist()
+        [[0.5, 0.0], [0.0, 0.5]]
+    """
+    _check_positive("beta", beta)
+    _check_count("iterations", iterations)
+    _check_count("inner_steps", inner_steps)
+    c, a_, b_, single = _prepare(cost, a, b)
+    (plan,) = deque(_ipot_plans(c, a_, b_, beta, iterations, inner_steps), maxlen=1)
+    return plan.squeeze(0) if single else plan
+
+
+def transport_cost(plan: Tensor, cost: Tensor) -> Tensor:
+    r""":math:`\langle T, C \rangle = \sum_{ij} T_{ij} C_{ij}` over the last two dimensions.
+
+    Example:
+        >>> transport_cost(torch.eye(2) / 2, torch.ones(2, 2)).item()
+        1.0
+    """
+    return (plan * cost).sum((-2, -1))
+
+
+def ipot_distance(
+    cost: Tensor,
+    a: Tensor | None = None,
+    b: Tensor | None = None,
+    *,
+    beta: float = 0.5,
+    iterations: int = 50,
+    inner_steps: int = 1,
+    gradient: str = "unrolled",
+) -> Tensor:
+    r"""The IPOT estimate of the optimal transport distance, :math:`\langle T, C \rangle`.
+
+    .. math::
+        W_{\mathrm{IPOT}}(a, b; C) = \langle T^{(K)}, C \rangle,
+
+    with :math:`T^{(K)}` the plan of :func:`ipot` (eq. 2 and Algorithm 1 of Chen et al. 2019).
+
+    Args:
+        cost, a, b, beta, iterations, inner_steps: as in :func:`ipot`.
+        gradient: ``"unrolled"``: differentiate through the iterations (the authors' choice,
+            exact for the finite iteration). ``"envelope"``: iterate without a graph and hold
+            the plan constant, so that the gradient with respect to ``cost`` is the plan (the
+            gradient of the exact distance at the optimum; memory independent of
+            ``iterations``); ``a`` and ``b`` then get no gradient.
+
+    Returns:
+        Shape ``(batch,)``, or a scalar for an ``(n, m)`` cost.
+
+    Example:
+        >>> cost = torch.tensor([[0.0, 1.0], [1.0, 0.0]], dtype=torch.float64)
+        >>> round(ipot_distance(cost, b=torch.tensor([1.0, 0.0])).item(), 6)
+        0.5
+    """
+    _check_gradient(gradient)
+    if gradient == "envelope":
+        with torch.no_grad():
+            plan = ipot(
+                cost.detach(),
+                None if a is None else a.detach(),
+                None if b is None else b.detach(),
+                beta=beta,
+                iterations=iterations,
+                inner_steps=inner_steps,
+            )
+    else:
+        plan = ipot(cost, a, b, beta=beta, iterations=iterations, inner_steps=inner_steps)
+    return transport_cost(plan, cost)
+
+
+def ipot_distance_trace(
+    cost: Tensor,
+    a: Tensor | None = None,
+    b: Tensor | None = None,
+    *,
+    beta: float = 0.5,
+    iterations: int = 50,
+    inner_steps: int = 1,
+) -> Tensor:
+    """:math:`\\langle T^{(t)}, C \\rangle` after every proximal step ``t = 1 .. iterations``.
+
+    Arguments as in :func:`ipot`; no gradient.
+
+    Returns:
+        Shape ``(iterations, batch)`` (``(iterations,)`` for an ``(n, m)`` cost).
+    """
+    _check_positive("beta", beta)
+    _check_count("iterations", iterations)
+    _check_count("inner_steps", inner_steps)
+    with torch.no_grad():
+        c, a_, b_, single = _prepare(cost, a, b)
+        trace = torch.stack(
+            [transport_cost(t, c) for t in _ipot_plans(c, a_, b_, beta, iterations, inner_steps)]
+        )  # (iterations, B)
+    return trace.squeeze(1) if single else trace
+
+
+def _log_marginal(w: Tensor) -> Tensor:
+    """``log w``, ``-inf`` at zeros (padding), with a finite gradient everywhere."""
+    return torch.where(w > 0, torch.log(w.clamp_min(torch.finfo(w.dtype).tiny)), -torch.inf)
+
+
+def _sinkhorn_plans(c: Tensor, a: Tensor, b: Tensor, epsilon: float, iterations: int):
+    """Yield the log-domain Sinkhorn plan ``(B, n, m)`` after each pair of updates."""
+    log_a, log_b = _log_marginal(a), _log_marginal(b)  # (B, n), (B, m)
+    f = torch.zeros_like(a)  # potentials f_i, g_j
+    g = torch.where(b > 0, 0.0, -torch.inf).to(c.dtype)
+    scaled = -c / epsilon  # (B, n, m)
+    for _ in range(iterations):
+        # f_i = eps log a_i - eps log sum_j exp((g_j - C_ij) / eps), and g likewise
+        f = epsilon * (log_a - torch.logsumexp(scaled + g.unsqueeze(-2) / epsilon, dim=-1))
+        g = epsilon * (log_b - torch.logsumexp(scaled + f.unsqueeze(-1) / epsilon, dim=-2))
+        yield torch.exp(scaled + (f.unsqueeze(-1) + g.unsqueeze(-2)) / epsilon)
+
+
+def sinkhorn(
+    cost: Tensor,
+    a: Tensor | None = None,
+    b: Tensor | None = None,
+    *,
+    epsilon: float = 0.1,
+    iterations: int = 100,
+) -> Tensor:
+    r"""The plan of entropic optimal transport by Sinkhorn's iterations, in the log domain.
+
+    .. math::
+        T_\varepsilon = \arg\min_{T \in \Pi(a, b)} \langle T, C \rangle - \varepsilon H(T),
+        \qquad T_{ij} = \exp\bigl((f_i + g_j - C_{ij}) / \varepsilon\bigr),
+
+    with the potentials updated alternately,
+    :math:`f_i = \varepsilon \log a_i - \varepsilon \log \sum_j e^{(g_j - C_{ij})/\varepsilon}`
+    and the same for :math:`g` (Cuturi 2013, eq. 2, in the log domain).
+
+    Args:
+        cost: ``(batch, n, m)`` or ``(n, m)``.
+        a: row marginals as in :func:`ipot`; ``None``: uniform.
+        b: column marginals; ``None``: uniform.
+        epsilon: the entropic regularisation :math:`\varepsilon > 0`.
+        iterations: pairs of updates (>= 1).
+
+    Returns:
+        The plan, the shape of ``cost``; its column sums are ``b`` exactly.
+
+    Example:
+        >>> cost = torch.tensor([[0.0, 1.0], [1.0, 0.0]], dtype=torch.float64)
+        >>> sinkhorn(cost, epsilon=1.0).round(decimals=3).tolist()
+        [[0.366, 0.134], [0.134, 0.366]]
+    """
+    _check_positive("epsilon", epsilon)
+    _check_count("iterations", iterations)
+    c, a_, b_, single = _prepare(cost, a, b)
+    (plan,) = deque(_sinkhorn_plans(c, a_, b_, epsilon, iterations), maxlen=1)  # the last
+    return plan.squeeze(0) if single else plan
+
+
+def sinkhorn_distance(
+    cost: Tensor,
+    a: Tensor | None = None,
+    b: Tensor | None = None,
+    *,
+    epsilon: float = 0.1,
+    iterations: int = 100,
+) -> Tensor:
+    r"""The transport cost :math:`\langle T_\varepsilon, C \rangle` of Sinkhorn's plan.
+
+    It is at least the exact distance: the entropic bias. Arguments as in :func:`sinkhorn`.
+
+    Returns:
+        Shape ``(batch,)``, or a scalar for an ``(n, m)`` cost.
+    """
+    return transport_cost(sinkhorn(cost, a, b, epsilon=epsilon, iterations=iterations), cost)
+
+
+def sinkhorn_distance_trace(
+    cost: Tensor,
+    a: Tensor | None = None,
+    b: Tensor | None = None,
+    *,
+    epsilon: float = 0.1,
+    iterations: int = 100,
+) -> Tensor:
+    """:math:`\\langle T^{(t)}, C \\rangle` after every Sinkhorn iteration; no gradient.
+
+    Returns:
+        Shape ``(iterations, batch)`` (``(iterations,)`` for an ``(n, m)`` cost).
+    """
+    _check_positive("epsilon", epsilon)
+    _check_count("iterations", iterations)
+    with torch.no_grad():
+        c, a_, b_, single = _prepare(cost, a, b)
+        trace = torch.stack(
+            [transport_cost(t, c) for t in _sinkhorn_plans(c, a_, b_, epsilon, iterations)]
+        )
+    return trace.squeeze(1) if single else trace
+
+
+def cosine_cost(x: Tensor, y: Tensor, eps: float = 1e-8) -> Tensor:
+    r"""The cosine cost between two sets of embeddings.
+
+    .. math::
+        C_{ij} = 1 - \frac{x_i^\top y_j}{\lVert x_i \rVert\, \lVert y_j \rVert}
+
+    (section 3 of Chen et al. 2019), in :math:`[0, 2]`.
+
+    Args:
+        x: ``(batch, n, d)`` or ``(n, d)``.
+        y: ``(batch, m, d)`` or ``(m, d)``, the same leading shape.
+        eps: guards the division for zero vectors.
+
+    Returns:
+        ``(batch, n, m)`` or ``(n, m)``.
+
+    Example:
+        >>> cosine_cost(torch.tensor([[1.0, 0.0]]), torch.tensor([[1.0, 0.0], [0.0, 2.0]])).tolist()
+        [[0.0, 1.0]]
+    """
+    if x.dim() != y.dim() or x.dim() not in (2, 3) or x.shape[-1] != y.shape[-1]:
+        raise ValueError(
+            f"x and y must be (n, d) and (m, d), or (batch, n, d) and (batch, m, d), "
+            f"got {tuple(x.shape)} and {tuple(y.shape)}"
+        )
+    x_unit = F.normalize(x, dim=-1, eps=eps)
+    y_unit = F.normalize(y, dim=-1, eps=eps)
+    return 1.0 - x_unit @ y_unit.transpose(-2, -1)
+
+
+def soft_argmax_embeddings(logits: Tensor, embedding: Tensor, temperature: float = 1.0) -> Tensor:
+    r"""The expected embedding under the softened output distribution (soft-copying).
+
+    .. math::
+        \hat w_t = E^\top \mathrm{softmax}(\mathrm{logits}_t / \tau)
+
+    (section 3.1 of Chen et al. 2019; :math:`\tau \to 0` gives the embedding of the argmax).
+
+    Args:
+        logits: ``(batch, length, vocab)``.
+        embedding: the word embedding matrix :math:`E`, ``(vocab, dim)``.
+        temperature: :math:`\tau > 0`.
+
+    Returns:
+        ``(batch, length, dim)``.
+    """
+    _check_positive("temperature", temperature)
+    if logits.shape[-1] != embedding.shape[0]:
+        raise ValueError(
+            f"logits' vocabulary ({logits.shape[-1]}) must match embedding's rows "
+            f"({embedding.shape[0]})"
+        )
+    return torch.softmax(logits / temperature, dim=-1) @ embedding
+
+
+def ot_sequence_loss(
+    logits: Tensor,
+    targets: Tensor,
+    embedding: Tensor,
+    *,
+    mask: Tensor | None = None,
+    beta: float = 0.5,
+    iterations: int = 50,
+    temperature: float = 1.0,
+    gradient: str = "unrolled",
+) -> Tensor:
+    r"""The OT sequence loss of Chen et al. (2019, Algorithm 2), averaged over the batch.
+
+    .. math::
+        \mathcal{L}_{\mathrm{OT}} = \frac1B \sum_b \langle T_b, C_b \rangle, \qquad
+        C_{b,ts} = 1 - \cos(\hat w_{bt}, e_{y_{bs}}),
+
+    where :math:`\hat w_{bt}` is :func:`soft_argmax_embeddings` of the decoder's logits,
+    :math:`e_{y_{bs}}` the embedding of reference token :math:`s`, and :math:`T_b` the IPOT
+    plan with uniform marginals over the kept (unpadded) positions of each side.
+
+    Args:
+        logits: the decoder's outputs ``(batch, length, vocab)``.
+        targets: reference token ids ``(batch, ref_length)``.
+        embedding: the word embedding matrix ``(vocab, dim)``.
+        mask: boolean ``(batch, ref_length)``, True at reference positions that count (words and
+            EOS); the hypothesis positions kept are those of the same indices (teacher forcing
+            aligns the two), so it needs ``length == ref_length``. ``None``: keep everything.
+        beta, iterations: IPOT's settings (Chen et al.: 0.5 and 50).
+        temperature: the soft-argmax temperature :math:`\tau`.
+        gradient: ``"unrolled"`` or ``"envelope"`` (see :func:`ipot_distance`).
+
+    Returns:
+        A scalar tensor.
+    """
+    if logits.dim() != 3 or targets.dim() != 2 or logits.shape[0] != targets.shape[0]:
+        raise ValueError(
+            f"logits must be (batch, length, vocab) and targets (batch, ref_length), "
+            f"got {tuple(logits.shape)} and {tuple(targets.shape)}"
+        )
+    hyp = soft_argmax_embeddings(logits, embedding, temperature)  # (B, L, D)
+    ref = embedding[targets]  # (B, R, D)
+    cost = cosine_cost(hyp, ref)  # (B, L, R)
+    if mask is None:
+        a = b = None
+    else:
+        if mask.shape != targets.shape or logits.shape[1] != targets.shape[1]:
+            raise ValueError(
+                f"mask must have the targets' shape {tuple(targets.shape)} and logits the same "
+                f"length, got mask {tuple(mask.shape)} and logits {tuple(logits.shape)}"
+            )
+        a = b = uniform_marginals(mask, cost.dtype)
+    distance = ipot_distance(cost, a, b, beta=beta, iterations=iterations, gradient=gradient)
+    return distance.mean()
