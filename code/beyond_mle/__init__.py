@@ -13,10 +13,21 @@ Modules:
     divergences: KL, Jensen-Shannon and Wasserstein-1 on discrete and 1-D distributions.
     gan_saturation: the 1-D GAN experiment of the BCE-loss chapter.
     gumbel: Gumbel-softmax samples, soft and straight-through.
+    label_smoothing: class-aware gradients and the generator losses with smoothed targets.
     scores: Inception, MODE and AM scores from a classifier's class probabilities.
+    digits: scikit-learn's digits as the classifier and GAN data of the scores chapter.
+    schedules: the decays of scheduled sampling.
+    scheduled_sampling: the scheduled-sampling objective on two-token sequences and the
+        Markov-source experiment.
+    cot: cooperative training (mediator and generator objectives, the synthetic Turing test).
+    optimal_transport: IPOT and Sinkhorn on batches of cost matrices, the OT sequence loss.
+    ot_seq2seq: seq2seq trained with and without the OT loss on a synthetic translation task.
+    assignments: student versions of the chapters and grading of submissions.
     training: the shared, seeded training loop.
-    models: seq2seq with attention, a Transformer decoder, MLP generator and discriminator.
-    tasks: data made from a seed (sequence reversal, token copying).
+    models: seq2seq with attention, a Transformer decoder, MLP generator and discriminator, an
+        LSTM language model (the oracle, generator and mediator of CoT).
+    tasks: data made from a seed (sequence reversal, token copying, synchronous-grammar
+        translation).
     experiments: the chapters' parameter specifications and presets, and the runner that
         executes a chapter notebook through papermill and stores its results with provenance.
     plotting: the book's seaborn theme and shared figure helpers.
