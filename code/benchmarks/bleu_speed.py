@@ -23,35 +23,15 @@ import argparse
 import json
 import platform
 import random
-import statistics
 import sys
-import time
 import warnings
-from collections.abc import Callable
 
 import torch
 from nltk.translate import bleu_score as nltk_bleu
 from nltk.translate import gleu_score as nltk_gleu
+from timing import median_time
 
 from beyond_mle.bleu import bleu_loss, corpus_bleu, corpus_gleu
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def median_time(fn: Callable[[], object], device: torch.device, repeats: int) -> float:
-    """Median wall time of ``fn`` in seconds, after one warm-up call."""
-    fn()
-    _sync(device)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        _sync(device)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def copy_bandwidth(device: torch.device, n_bytes: int, repeats: int) -> float:
