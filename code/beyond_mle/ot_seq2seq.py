@@ -32,9 +32,9 @@ from torch import Tensor
 from beyond_mle.bleu import corpus_bleu
 from beyond_mle.models.seq2seq import Seq2Seq, Seq2SeqConfig
 from beyond_mle.optimal_transport import GRADIENTS, ot_sequence_loss
-from beyond_mle.sequence_reversal import greedy_decode, token_accuracy
+from beyond_mle.sequence_reversal import decode_held_out, token_accuracy, train_seq2seq
 from beyond_mle.tasks.translation import EOS, PAD, TranslationCorpus, translation_corpus
-from beyond_mle.training import FitConfig, fit
+from beyond_mle.training import FitConfig
 
 __all__ = [
     "CONDITIONS",
@@ -154,13 +154,8 @@ def translation_loss(
 
 def evaluate_translation(model: Seq2Seq, corpus: TranslationCorpus) -> dict[str, float]:
     """Greedy decoding's corpus BLEU, meaning BLEU (0 to 1) and token accuracy on ``corpus``."""
-    device = next(model.parameters()).device
-    sources, targets = corpus.sources.to(device), corpus.targets.to(device)
-    was_training = model.training
-    model.eval()
-    hyp = greedy_decode(model, sources, targets.shape[1]).cpu()  # (N, T)
-    model.train(was_training)
-    targets = targets.cpu()
+    hyp, targets = decode_held_out(model, corpus)  # (N, T) each
+    hyp, targets = hyp.cpu(), targets.cpu()
     meaning = corpus.meaning
     return {
         "bleu": corpus_bleu(hyp, targets, eos_id=EOS).item(),
@@ -184,34 +179,30 @@ def train_translation(
     """
     if condition not in CONDITIONS:
         raise ValueError(f"condition must be one of {', '.join(CONDITIONS)}, got {condition!r}")
-    torch.manual_seed(seed)
-    model_config = Seq2SeqConfig(
-        vocab_size=len(train.vocabulary),
-        embedding_size=config.embedding_size,
-        hidden_size=config.hidden_size,
-        eos_id=EOS,
-        start_id=PAD,
+    return train_seq2seq(
+        Seq2SeqConfig(
+            vocab_size=len(train.vocabulary),
+            embedding_size=config.embedding_size,
+            hidden_size=config.hidden_size,
+            eos_id=EOS,
+            start_id=PAD,
+        ),
+        train,
+        lambda model, sources, targets: translation_loss(
+            model, sources, targets, condition, config
+        ),
+        lambda model: evaluate_translation(model, test),
+        FitConfig(
+            steps=config.steps,
+            lr=config.lr,
+            log_every=config.log_every,
+            clip_grad_norm=config.clip_grad_norm,
+            desc=condition,
+        ),
+        batch=config.batch,
+        seed=seed,
+        device=device,
     )
-    model = Seq2Seq(model_config).to(device)
-    batches = torch.Generator().manual_seed(seed)
-    sources, targets = train.sources.to(device), train.targets.to(device)
-
-    def loss_fn(_step: int) -> Tensor:
-        index = torch.randint(len(train), (config.batch,), generator=batches).to(device)
-        return translation_loss(model, sources[index], targets[index], condition, config)
-
-    history = [{"step": 0.0, "loss": float("nan"), **evaluate_translation(model, test)}]
-    fit_config = FitConfig(
-        steps=config.steps,
-        lr=config.lr,
-        log_every=config.log_every,
-        clip_grad_norm=config.clip_grad_norm,
-        desc=condition,
-    )
-    history += fit(
-        model.parameters(), loss_fn, fit_config, evaluate=lambda: evaluate_translation(model, test)
-    )
-    return model, history
 
 
 def run_translation(

@@ -20,7 +20,8 @@ GLEU (exact, NLTK's scores) and token accuracy.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -38,6 +39,7 @@ __all__ = [
     "ReversalConfig",
     "ReversalRun",
     "condition_loss",
+    "decode_held_out",
     "evaluate_reversal",
     "example_reversals",
     "greedy_decode",
@@ -48,6 +50,7 @@ __all__ = [
     "sentence_text",
     "token_accuracy",
     "train_condition",
+    "train_seq2seq",
 ]
 
 
@@ -225,6 +228,25 @@ def token_accuracy(token_ids: Tensor, targets: Tensor) -> float:
     return correct.sum().item() / max(inside.sum().item(), 1)
 
 
+def decode_held_out(model: Seq2Seq, corpus: ReversalCorpus) -> tuple[Tensor, Tensor]:
+    """Greedy decoding of a corpus's sources in evaluation mode, and its targets.
+
+    Args:
+        model: the seq2seq model; its training mode is restored afterwards.
+        corpus: any corpus with ``sources`` and ``targets`` (reversal or translation pairs).
+
+    Returns:
+        ``(hypotheses, targets)``, both ``(N, T)`` on the model's device.
+    """
+    device = next(model.parameters()).device
+    sources, targets = corpus.sources.to(device), corpus.targets.to(device)
+    was_training = model.training
+    model.eval()
+    hyp = greedy_decode(model, sources, targets.shape[1])  # (N, T)
+    model.train(was_training)
+    return hyp, targets
+
+
 def evaluate_reversal(model: Seq2Seq, corpus: ReversalCorpus) -> dict[str, float]:
     """Held-out scores of greedy decoding: corpus BLEU, corpus GLEU (0 to 1) and token accuracy.
 
@@ -235,12 +257,7 @@ def evaluate_reversal(model: Seq2Seq, corpus: ReversalCorpus) -> dict[str, float
     Returns:
         ``{"bleu": ..., "gleu": ..., "accuracy": ...}``.
     """
-    device = next(model.parameters()).device
-    sources, targets = corpus.sources.to(device), corpus.targets.to(device)
-    was_training = model.training
-    model.eval()
-    hyp = greedy_decode(model, sources, targets.shape[1])  # (N, T)
-    model.train(was_training)
+    hyp, targets = decode_held_out(model, corpus)  # (N, T) each
     return {
         "bleu": corpus_bleu(hyp, targets, eos_id=EOS).item(),
         "gleu": corpus_gleu(hyp, targets, eos_id=EOS).item(),
@@ -291,42 +308,86 @@ def train_condition(
     """
     if condition not in CONDITIONS:
         raise ValueError(f"condition must be one of {', '.join(CONDITIONS)}, got {condition!r}")
-    torch.manual_seed(seed)
-    model_config = Seq2SeqConfig(
-        vocab_size=config.vocab_size,
-        embedding_size=config.embedding_size,
-        hidden_size=config.hidden_size,
-        eos_id=EOS,
-        start_id=PAD,
-    )
-    model = Seq2Seq(model_config).to(device)
-    batches = torch.Generator().manual_seed(seed)
     noise = torch.Generator(device=device).manual_seed(seed + 1)
-    sources, targets = train.sources.to(device), train.targets.to(device)
 
-    def loss_fn(_step: int) -> Tensor:
-        index = torch.randint(len(train), (config.batch,), generator=batches).to(device)
+    def batch_loss(model: Seq2Seq, sources: Tensor, targets: Tensor) -> Tensor:
         return condition_loss(
             model,
-            sources[index],
-            targets[index],
+            sources,
+            targets,
             condition,
             temperature=config.gumbel_temperature,
             generator=noise,
         )
 
-    history = [{"step": 0.0, "loss": float("nan"), **evaluate_reversal(model, test)}]
-    fit_config = FitConfig(
-        steps=config.steps,
-        lr=config.lr,
-        log_every=config.log_every,
-        clip_grad_norm=config.clip_grad_norm,
-        desc=condition,
-    )
-    history += fit(
-        model.parameters(), loss_fn, fit_config, evaluate=lambda: evaluate_reversal(model, test)
+    model, history = train_seq2seq(
+        Seq2SeqConfig(
+            vocab_size=config.vocab_size,
+            embedding_size=config.embedding_size,
+            hidden_size=config.hidden_size,
+            eos_id=EOS,
+            start_id=PAD,
+        ),
+        train,
+        batch_loss,
+        lambda model: evaluate_reversal(model, test),
+        FitConfig(
+            steps=config.steps,
+            lr=config.lr,
+            log_every=config.log_every,
+            clip_grad_norm=config.clip_grad_norm,
+            desc=condition,
+        ),
+        batch=config.batch,
+        seed=seed,
+        device=device,
     )
     return ReversalRun(condition=condition, model=model, history=history)
+
+
+def train_seq2seq(
+    model_config: Seq2SeqConfig,
+    train: ReversalCorpus,
+    batch_loss: Callable[[Seq2Seq, Tensor, Tensor], Tensor],
+    evaluate: Callable[[Seq2Seq], dict[str, float]],
+    fit_config: FitConfig,
+    *,
+    batch: int,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+) -> tuple[Seq2Seq, list[dict[str, float]]]:
+    """Train a fresh seq2seq model on random batches of pairs with :func:`~beyond_mle.training.fit`.
+
+    The initial weights come from ``torch.manual_seed(seed)`` and the batches from a generator
+    seeded with ``seed``, so that every condition trained with one seed starts from the same
+    model and sees the same batches.
+
+    Args:
+        model_config: the model's sizes and special tokens.
+        train: the training pairs (any corpus with ``sources``, ``targets`` and a length).
+        batch_loss: the loss of one batch, ``(model, sources, targets) -> scalar``.
+        evaluate: the held-out scores of the model, logged at step 0 and every
+            ``fit_config.log_every`` steps.
+        fit_config: the optimiser's settings.
+        batch: pairs per step.
+        seed: the random seed.
+        device: where to train.
+
+    Returns:
+        The trained model and its log, step 0 (loss NaN) included.
+    """
+    torch.manual_seed(seed)
+    model = Seq2Seq(model_config).to(device)
+    batches = torch.Generator().manual_seed(seed)
+    sources, targets = train.sources.to(device), train.targets.to(device)
+
+    def loss_fn(_step: int) -> Tensor:
+        index = torch.randint(len(train), (batch,), generator=batches).to(device)
+        return batch_loss(model, sources[index], targets[index])
+
+    history = [{"step": 0.0, "loss": math.nan, **evaluate(model)}]
+    history += fit(model.parameters(), loss_fn, fit_config, evaluate=lambda: evaluate(model))
+    return model, history
 
 
 def run_reversal(
