@@ -34,6 +34,8 @@ from typing import Literal
 import torch
 from torch import Tensor
 
+from beyond_mle.gan_losses import _check_logits as _check_gan_logits
+from beyond_mle.gan_losses import _check_reduction, _reduce
 from beyond_mle.models.mlp import MLP, Generator, MLPConfig
 from beyond_mle.progress import progress
 from beyond_mle.training import one_cpu_thread, seed_everything
@@ -73,12 +75,10 @@ _BETAS = (0.5, 0.999)  # Adam's betas of both players, as usual for GANs
 
 
 def _check_logits(logits: Tensor, name: str = "logits") -> None:
-    if not isinstance(logits, Tensor) or not torch.is_floating_point(logits):
-        raise ValueError(f"{name} must be a floating-point tensor")
+    """The checks of :mod:`beyond_mle.gan_losses`, and two classes on the last dimension."""
+    _check_gan_logits(logits, name)
     if logits.dim() < 1 or logits.shape[-1] != 2:
         raise ValueError(f"{name} must have shape (..., 2) ([l_r, l_f]), got {tuple(logits.shape)}")
-    if torch.isnan(logits).any():
-        raise ValueError(f"{name} must not contain NaN")
 
 
 def _check_probability(value: float, name: str) -> None:
@@ -89,14 +89,6 @@ def _check_probability(value: float, name: str) -> None:
 def _check_kind(kind: str) -> None:
     if kind not in SMOOTHED_LOSSES:
         raise ValueError(f"kind must be one of {', '.join(SMOOTHED_LOSSES)}; got {kind!r}")
-
-
-def _reduce(values: Tensor, reduction: str) -> Tensor:
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-    if reduction == "mean":
-        return values.mean()
-    return values.sum() if reduction == "sum" else values
 
 
 def _target(real_prob: float, like: Tensor) -> Tensor:
@@ -206,6 +198,7 @@ def smoothed_minimax_generator_loss(
     """
     _check_logits(logits)
     _check_probability(smoothing, "smoothing")
+    _check_reduction(reduction)
     return _reduce(-cross_entropy(_target(smoothing, logits), logits), reduction)
 
 
@@ -235,6 +228,7 @@ def smoothed_nonsaturating_generator_loss(
     """
     _check_logits(logits)
     _check_probability(smoothing, "smoothing")
+    _check_reduction(reduction)
     return _reduce(cross_entropy(_target(1.0 - smoothing, logits), logits), reduction)
 
 
