@@ -235,9 +235,9 @@ def _add_execute(commands: argparse._SubParsersAction) -> None:
 def _assignments_list(args: argparse.Namespace) -> int:
     import nbformat
 
-    from beyond_mle.assignments import chapter_paths, exercises, find_chapter
+    from beyond_mle.assignments import exercises, find_chapters
 
-    paths = [find_chapter(name) for name in args.chapters] or list(chapter_paths().values())
+    paths = find_chapters(args.chapters)
     for path in paths:
         print(f"{path.stem} ({_shown_path(path)})")
         for exercise in exercises(nbformat.read(path, as_version=4)):
@@ -273,9 +273,9 @@ def _assignments_grade(args: argparse.Namespace) -> int:
 def _assignments_annotate(args: argparse.Namespace) -> int:
     import nbformat
 
-    from beyond_mle.assignments import annotate, chapter_paths, find_chapter
+    from beyond_mle.assignments import annotate, find_chapters
 
-    paths = [find_chapter(name) for name in args.chapters] or list(chapter_paths().values())
+    paths = find_chapters(args.chapters)
     for path in paths:
         notebook = nbformat.read(path, as_version=4)
         before = nbformat.writes(notebook)

@@ -52,6 +52,7 @@ __all__ = [
     "chapter_paths",
     "exercises",
     "find_chapter",
+    "find_chapters",
     "grade",
     "grade_folder",
     "release",
@@ -421,6 +422,11 @@ def find_chapter(name: str, root: str | os.PathLike[str] | None = None) -> Path:
     )
 
 
+def find_chapters(names: Sequence[str], root: str | os.PathLike[str] | None = None) -> list[Path]:
+    """The notebooks of the chapters named (:func:`find_chapter`), or every chapter's."""
+    return [find_chapter(name, root) for name in names] or list(chapter_paths(root).values())
+
+
 def release_chapters(
     names: Sequence[str], out: str | os.PathLike[str], root: str | os.PathLike[str] | None = None
 ) -> list[Path]:
@@ -436,7 +442,7 @@ def release_chapters(
     from beyond_mle.experiments.paths import find_root
 
     base = find_root(root)
-    paths = [find_chapter(name, base) for name in names] or list(chapter_paths(base).values())
+    paths = find_chapters(names, base)
     released = []
     for path in paths:
         try:
