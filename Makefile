@@ -5,10 +5,12 @@
 #   make lint | unit | nbval        one step of `make test`
 #   make run EXP=differentiable-bleu PRESET=paper [ARGS="-p device cuda"]
 #   make outputs [NB=book/PART/CHAPTER.ipynb]   re-execute chapters in place (committed outputs)
+#   make lock     re-resolve requirements.lock from pyproject.toml's ranges (newest releases)
 #   make clean    remove the built book and caches (distclean also removes .venv)
 #
-# Only `python3` (3.11) is needed: the first target creates .venv and installs the package with
-# its dev extra (pinned torch, Jupyter Book 1.x, nbval, ruff) into it.
+# Only `python3` (3.11) is needed: the first target creates .venv and installs into it the exact
+# versions of requirements.lock (the package's dependencies and its dev extra: torch 2.13.0,
+# Jupyter Book 1.x, nbval, ruff, ...), then the package itself without resolving again.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -18,6 +20,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+# The installer itself, and the resolver that writes the lock, are pinned too.
+PIP_VERSION := 26.3
+PIP_TOOLS_VERSION := 7.6.2
 JOBS ?= 2
 EXP ?=
 PRESET ?= book
@@ -35,15 +41,16 @@ test unit: export MPLBACKEND := Agg
 NBVAL_FLAGS := --nbval-lax --nbval-current-env --nbval-sanitize-with book/nbval_sanitize.cfg \
 	--ignore=book/results -p no:cacheprovider -n $(JOBS) --dist loadscope
 
-.PHONY: help book test lint unit nbval run outputs clean distclean
+.PHONY: help book test lint unit nbval run outputs lock clean distclean
 
 help:
-	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e ".[dev]"
+	$(BIN)/python -m pip install "pip==$(PIP_VERSION)"
+	$(BIN)/python -m pip install -r $(LOCK)
+	$(BIN)/python -m pip install --no-deps -e .
 	test -f $(VENV)/share/jupyter/kernels/python3/kernel.json \
 		|| $(BIN)/python -m ipykernel install --sys-prefix --name python3
 	touch $@
@@ -80,6 +87,16 @@ run: $(STAMP)
 # without timestamps or papermill metadata; a notebook whose cell fails is left unchanged.
 outputs: $(STAMP)
 	$(BIN)/python -m beyond_mle execute $(NB)
+
+# pip-compile resolves with pip, which takes torch's CPU build where one lies on disk (a plain
+# resolver would pin the CUDA build's nvidia-* wheels); the lock names torch without its local
+# "+cpu" label, so that the same file installs torch 2.13.0 from PyPI or a CPU wheel index.
+lock: $(STAMP)
+	$(BIN)/python -m pip install -q "pip-tools==$(PIP_TOOLS_VERSION)"
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --upgrade --extra dev \
+		--strip-extras --no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
+	sed -i 's/^\(torch==[^+]*\)+.*$$/\1/' $(LOCK)
+	@echo "$(LOCK): $$(grep -c '==' $(LOCK)) pinned packages"
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

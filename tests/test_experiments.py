@@ -11,6 +11,7 @@ import ast
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -41,6 +42,7 @@ from beyond_mle.experiments import (
     to_jsonable,
     validate_parameters,
 )
+from beyond_mle.experiments.runner import RECORDED_PACKAGES
 from beyond_mle.progress import progress, progress_enabled
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -371,6 +373,32 @@ def test_runner_writes_pure_preset_folder_and_replaces_it(root, fake_papermill):
     ]
 
 
+def _git_repo(root: Path) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "fixture")
+
+
+def test_runner_refuses_a_dirty_tree_unless_allowed(root, fake_papermill):
+    _git_repo(root)
+    clean = run_experiment(TINY, root=root, progress=False)
+    git = json.loads((clean / "provenance.json").read_text())["git"]
+    assert git["dirty"] is False and len(git["revision"]) == 40
+
+    (root / "_toc.yml").write_text("format: jb-book\nroot: book/other\n")
+    before = (clean / "provenance.json").read_text()
+    with pytest.raises(ExperimentError, match=r"uncommitted changes.*_toc\.yml.*--allow-dirty"):
+        run_experiment(TINY, root=root, progress=False)
+    assert len(fake_papermill) == 1 and (clean / "provenance.json").read_text() == before
+
+    dirty = run_experiment(TINY, root=root, progress=False, allow_dirty=True)
+    git = json.loads((dirty / "provenance.json").read_text())["git"]
+    assert git["dirty"] is True and git["allowed_dirty"] is True and git["changed"] == ["_toc.yml"]
+
+
 def test_runner_cleans_up_after_interrupt(root, fake_papermill, monkeypatch):
     first = run_experiment(TINY, root=root, progress=False)
     before = (first / "provenance.json").read_text()
@@ -487,7 +515,9 @@ def test_runner_executes_notebook_end_to_end(root):
     }
     assert provenance["command"] == ("python -m beyond_mle run tiny --preset paper -p scale 2.5")
     assert provenance["device"]["requested"] == "cpu" and provenance["device"]["name"]
-    assert set(provenance["versions"]) == {"python", "torch", "papermill", "beyond_mle"}
+    assert set(provenance["versions"]) == {"python", *RECORDED_PACKAGES}
+    assert provenance["versions"]["numpy"] and provenance["versions"]["POT"]
+    assert provenance["device"]["cpu"] and provenance["device"]["cpu_capability"]
     assert provenance["started"].endswith("+00:00") and provenance["wall_time_s"] > 0
 
     executed = nbformat.read(folder / "notebook.ipynb", as_version=4)

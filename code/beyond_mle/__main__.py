@@ -137,6 +137,7 @@ def _run(args: argparse.Namespace) -> int:
         _overrides(args.param),
         root=args.root,
         progress=not args.no_progress,
+        allow_dirty=args.allow_dirty,
     )
     print(f"results: {_shown_path(folder)}")
     return 0
@@ -206,6 +207,11 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.add_argument("--root", default=None, help="the repository root (default: found)")
+    parser.add_argument(
+        "--allow-dirty",
+        action="store_true",
+        help="run even with uncommitted changes to tracked files (recorded in provenance.json)",
+    )
     parser.set_defaults(handler=_run)
 
 

@@ -31,6 +31,8 @@ from beyond_mle.progress import PROGRESS_VARIABLE
 
 __all__ = [
     "ExperimentRunError",
+    "RECORDED_PACKAGES",
+    "check_clean_tree",
     "check_notebook_parameters",
     "result_folder_name",
     "run_command",
@@ -118,10 +120,44 @@ def _git(root: Path, *args: str) -> str | None:
 
 
 def _git_state(root: Path) -> dict[str, Any]:
-    """The revision of the work tree and whether tracked files differ from it."""
+    """The revision of the work tree and whether tracked files differ from it.
+
+    ``dirty`` is ``None`` outside a git work tree; a dirty tree also lists the changed files.
+    """
     revision = _git(root, "rev-parse", "HEAD")
     status = _git(root, "status", "--porcelain", "--untracked-files=no")
-    return {"revision": revision, "dirty": None if status is None else bool(status)}
+    state: dict[str, Any] = {
+        "revision": revision,
+        "dirty": None if status is None else bool(status),
+    }
+    if status:
+        state["changed"] = [line[2:].strip() for line in status.splitlines()]
+    return state
+
+
+def check_clean_tree(root: Path, allow_dirty: bool) -> dict[str, Any]:
+    """The work tree's git state, refusing a dirty tree unless ``allow_dirty``.
+
+    Results written from uncommitted code cannot be traced to a revision, so the runner
+    refuses them before a kernel starts; a run that is allowed records ``allowed_dirty``.
+
+    Raises:
+        ExperimentError: naming the changed files, when tracked files differ from HEAD.
+    """
+    state = _git_state(root)
+    if state["dirty"] and not allow_dirty:
+        changed = state["changed"]
+        shown = ", ".join(changed[:5]) + (
+            f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+        )
+        raise ExperimentError(
+            f"the work tree at {root} has uncommitted changes to tracked files ({shown}): "
+            "commit them so that the results name the code that made them, or pass "
+            "--allow-dirty to record a run from a dirty tree"
+        )
+    if state["dirty"]:
+        state["allowed_dirty"] = True
+    return state
 
 
 def _cpu_name() -> str:
@@ -136,26 +172,52 @@ def _cpu_name() -> str:
 
 
 def _device_record(requested: str) -> dict[str, Any]:
-    """The device asked for, the one it resolved to, and the hardware's name."""
+    """The device asked for, the one it resolved to, the hardware's name and the host CPU.
+
+    The CPU's model and the vector kernels torch chose for it (``cpu_capability``, which
+    ``ATEN_CPU_CAPABILITY`` can force) are recorded for GPU runs too: they set the last bits
+    of CPU arithmetic, and training amplifies them.
+    """
     import torch
 
     device = resolve_device(requested)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else _cpu_name()
-    return {"requested": requested, "resolved": str(device), "name": name}
+    return {
+        "requested": requested,
+        "resolved": str(device),
+        "name": name,
+        "cpu": _cpu_name(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "threads": torch.get_num_threads(),
+    }
+
+
+#: The packages whose versions a run records (distribution names), besides Python's.
+RECORDED_PACKAGES = (
+    "beyond-mle",
+    "torch",
+    "numpy",
+    "scipy",
+    "pandas",
+    "scikit-learn",
+    "POT",
+    "nltk",
+    "matplotlib",
+    "papermill",
+)
 
 
 def _versions() -> dict[str, str]:
-    import papermill
-    import torch
+    """The versions of Python and of :data:`RECORDED_PACKAGES` (``None`` if not installed)."""
+    from importlib import metadata
 
-    import beyond_mle
-
-    return {
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "papermill": papermill.__version__,
-        "beyond_mle": beyond_mle.__version__,
-    }
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for package in RECORDED_PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return versions
 
 
 @contextmanager
@@ -234,6 +296,7 @@ def run_experiment(
     *,
     root: str | os.PathLike[str] | None = None,
     progress: bool = True,
+    allow_dirty: bool = False,
 ) -> Path:
     """Execute an experiment's notebook and store its results, provenance and executed copy.
 
@@ -251,6 +314,8 @@ def run_experiment(
         root: the repository root; by default the folder holding ``_toc.yml`` above the
             current directory (or above the package).
         progress: show papermill's bar over the notebook's cells.
+        allow_dirty: run even when tracked files differ from the git revision (recorded in
+            the provenance as ``git.allowed_dirty``); refused otherwise.
 
     Returns:
         The results folder, ``<root>/book/results/<name>/<preset>`` or, when overrides change
@@ -258,7 +323,8 @@ def run_experiment(
 
     Raises:
         ExperimentError: an unknown experiment, preset or parameter, an invalid value, CUDA
-            requested where there is none, or a notebook that is missing or lacks parameters.
+            requested where there is none, a notebook that is missing or lacks parameters, or
+            a dirty work tree without ``allow_dirty``.
         ExperimentRunError: the notebook failed; the message names the failing cell.
         KeyboardInterrupt: the run was interrupted; no results were written.
     """
@@ -276,6 +342,7 @@ def run_experiment(
             f"experiment {experiment.name!r}: notebook {experiment.notebook} not found under {root}"
         )
     check_notebook_parameters(experiment, notebook)
+    git = check_clean_tree(root, allow_dirty)
 
     folder = result_folder_name(preset, changed)
     experiment_folder = root / RESULTS_FOLDER / experiment.name
@@ -284,7 +351,7 @@ def run_experiment(
     experiment_folder.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=f".partial-{folder}-", dir=experiment_folder))
     try:
-        _execute(experiment, preset, changed, parameters, root, partial, final, progress)
+        _execute(experiment, preset, changed, parameters, root, partial, final, progress, git)
         _swap_in(partial, final)
     except KeyboardInterrupt:
         shutil.rmtree(partial, ignore_errors=True)
@@ -304,6 +371,7 @@ def _execute(
     partial: Path,
     final: Path,
     progress: bool,
+    git: dict[str, Any],
 ) -> None:
     """Run the notebook into ``partial`` and write its provenance there."""
     import papermill
@@ -314,7 +382,6 @@ def _execute(
     final_rel = Path(os.path.relpath(final, cwd)).as_posix()
     output = partial / "notebook.ipynb"
     device = _device_record(parameters["device"])
-    git = _git_state(root)
     started = datetime.now(UTC)
     clock = time.perf_counter()
     with _environment(PROGRESS_VARIABLE, "0"):
