@@ -1,8 +1,9 @@
 # Beyond Maximum Likelihood: build, test and run the book (GNU make).
 #
 #   make book     create .venv if needed, build the book strictly -> _build/html/index.html
-#   make test     lint, unit tests, every chapter under nbval, strict book build (in that order)
-#   make lint | unit | nbval        one step of `make test`
+#   make test     lint, unit tests, every chapter under nbval (twice: with the kernels torch picks for
+#                 this CPU, then with its portable ones), strict book build (in that order)
+#   make lint | unit | nbval | nbval-portable   one step of `make test`
 #   make run EXP=differentiable-bleu PRESET=paper [ARGS="-p device cuda"]
 #   make outputs [NB=book/PART/CHAPTER.ipynb]   re-execute chapters in place (committed outputs)
 #   make lock     re-resolve requirements.lock from pyproject.toml's ranges (newest releases)
@@ -35,13 +36,13 @@ export PYTHONHASHSEED := 0
 
 # Tests and builds: no progress bars. Unit tests: no display needed for figures. (The notebooks'
 # kernels keep their inline backend: book/conftest.py removes MPLBACKEND before they start.)
-test lint unit nbval book: export BEYOND_MLE_PROGRESS := 0
+test lint unit nbval nbval-portable book: export BEYOND_MLE_PROGRESS := 0
 test unit: export MPLBACKEND := Agg
 
 NBVAL_FLAGS := --nbval-lax --nbval-current-env --nbval-sanitize-with book/nbval_sanitize.cfg \
 	--ignore=book/results -p no:cacheprovider -n $(JOBS) --dist loadscope
 
-.PHONY: help book test lint unit nbval run outputs lock clean distclean
+.PHONY: help book test lint unit nbval nbval-portable run outputs lock clean distclean
 
 help:
 	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
@@ -70,9 +71,15 @@ unit: $(STAMP)
 nbval: $(STAMP)
 	$(BIN)/python -m pytest $(NBVAL_FLAGS) book
 
+# The same comparison under another floating-point environment: torch's portable kernels instead
+# of the ones it picked for this processor. What nbval compares must not depend on the CPU.
+nbval-portable: export ATEN_CPU_CAPABILITY := default
+nbval-portable: $(STAMP)
+	$(BIN)/python -m pytest $(NBVAL_FLAGS) book
+
 # Each step in turn; the first failure stops the run. Each step's wall time is printed.
 test: $(STAMP)
-	@for step in lint unit nbval book; do \
+	@for step in lint unit nbval nbval-portable book; do \
 		echo "==> make $$step"; t0=$$(date +%s); \
 		$(MAKE) --no-print-directory $$step || { echo "==> make $$step FAILED"; exit 1; }; \
 		echo "==> make $$step: $$(( $$(date +%s) - t0 )) s"; \

@@ -388,11 +388,16 @@ def test_runner_refuses_a_dirty_tree_unless_allowed(root, fake_papermill):
     git = json.loads((clean / "provenance.json").read_text())["git"]
     assert git["dirty"] is False and len(git["revision"]) == 40
 
+    run_experiment(TINY, "paper", root=root, progress=False)  # results only: still clean
+    subprocess.run(["git", "-C", str(root), "add", "book/results"], check=True)
+    again = run_experiment(TINY, "paper", root=root, progress=False)
+    assert json.loads((again / "provenance.json").read_text())["git"]["dirty"] is False
+
     (root / "_toc.yml").write_text("format: jb-book\nroot: book/other\n")
     before = (clean / "provenance.json").read_text()
     with pytest.raises(ExperimentError, match=r"uncommitted changes.*_toc\.yml.*--allow-dirty"):
         run_experiment(TINY, root=root, progress=False)
-    assert len(fake_papermill) == 1 and (clean / "provenance.json").read_text() == before
+    assert len(fake_papermill) == 3 and (clean / "provenance.json").read_text() == before
 
     dirty = run_experiment(TINY, root=root, progress=False, allow_dirty=True)
     git = json.loads((dirty / "provenance.json").read_text())["git"]

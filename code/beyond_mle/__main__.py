@@ -8,6 +8,8 @@ Subcommands:
         outputs (every chapter when none is named).
     assignments: the chapters' exercises as assignments: ``list`` them, ``release`` student
         versions, ``grade`` submissions, ``annotate`` chapters with nbgrader metadata.
+    reproduces: write the page "What reproduces" (``book/reproduces.md``) from every chapter's
+        claims and the committed results (``--check``: fail if it is stale).
 
 Examples::
 
@@ -352,12 +354,45 @@ def _add_assignments(commands: argparse._SubParsersAction) -> None:
     annotate.set_defaults(handler=_assignments_annotate)
 
 
+def _reproduces(args: argparse.Namespace) -> int:
+    """Write (or, with --check, compare) the page "What reproduces"."""
+    from beyond_mle.experiments.paths import find_root
+    from beyond_mle.reproduces import PAGE, render_page, write_page
+
+    root = find_root() if args.root is None else Path(args.root)
+    if args.check:
+        page = root / PAGE
+        current = page.read_text(encoding="utf-8") if page.is_file() else None
+        if current != render_page(root):
+            _error(f"{PAGE} is stale: regenerate it with '{PROG} reproduces'")
+            return 1
+        print(f"{PAGE} is current")
+        return 0
+    print(f"wrote {_shown_path(write_page(root))}")
+    return 0
+
+
+def _add_reproduces(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "reproduces",
+        help="write the page 'What reproduces' from the claims and the committed results",
+        description=(
+            "Evaluate every chapter's claims on every committed run under book/results and "
+            "write book/reproduces.md (with --check: exit 1 if the committed page differs)."
+        ),
+    )
+    parser.add_argument("--check", action="store_true", help="only check that it is current")
+    parser.add_argument("--root", default=None, help="the repository root (default: found)")
+    parser.set_defaults(handler=_reproduces)
+
+
 #: The subcommands, each a function adding its parser.
 SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_list,
     _add_run,
     _add_execute,
     _add_assignments,
+    _add_reproduces,
 )
 
 

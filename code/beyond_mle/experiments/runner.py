@@ -122,10 +122,20 @@ def _git(root: Path, *args: str) -> str | None:
 def _git_state(root: Path) -> dict[str, Any]:
     """The revision of the work tree and whether tracked files differ from it.
 
-    ``dirty`` is ``None`` outside a git work tree; a dirty tree also lists the changed files.
+    Committed results (``book/results``) are what runs write, not code that makes them: a run
+    that replaces one leaves the tree clean for the next. ``dirty`` is ``None`` outside a git
+    work tree; a dirty tree also lists the changed files.
     """
     revision = _git(root, "rev-parse", "HEAD")
-    status = _git(root, "status", "--porcelain", "--untracked-files=no")
+    status = _git(
+        root,
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+        "--",
+        ".",
+        f":(exclude){RESULTS_FOLDER.as_posix()}",
+    )
     state: dict[str, Any] = {
         "revision": revision,
         "dirty": None if status is None else bool(status),

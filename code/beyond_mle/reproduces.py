@@ -1,0 +1,276 @@
+"""The book page "What reproduces": every chapter's claims on the committed runs.
+
+The page is generated from the claims declared in :mod:`beyond_mle.chapters` and the results
+committed under ``book/results``, by ``python -m beyond_mle reproduces`` (which writes
+``book/reproduces.md``); ``tests/test_claims.py`` fails when the committed page is stale. For
+each claim it lists the source and the paper's value, ours at book scale (the seed-0 run and the
+range over every committed book-scale seed) with its verdict, and ours at paper scale with its
+verdict, or what the paper-scale run still needs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from beyond_mle.claims import (
+    SPREAD_MARGIN,
+    VERDICTS,
+    Claim,
+    Evaluation,
+    chapter_claims,
+    run_scale,
+)
+from beyond_mle.experiments.paths import RESULTS_FOLDER, find_root
+from beyond_mle.experiments.registry import EXPERIMENTS
+
+__all__ = ["PAGE", "Run", "committed_runs", "render_page", "write_page"]
+
+#: The page, relative to the repository root.
+PAGE = Path("book") / "reproduces.md"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One committed run: its folder, scale, results and provenance."""
+
+    experiment: str
+    folder: str
+    scale: str
+    results: dict[str, Any]
+    provenance: dict[str, Any]
+
+    @property
+    def seed(self) -> int:
+        return int(self.provenance["parameters"]["seed"])
+
+
+def committed_runs(root: str | os.PathLike[str] | None = None) -> list[Run]:
+    """Every run committed under ``book/results`` that has results and provenance, sorted."""
+    root = find_root() if root is None else Path(root)
+    runs = []
+    for experiment in sorted(EXPERIMENTS):
+        folder = root / RESULTS_FOLDER / experiment
+        if not folder.is_dir():
+            continue
+        for run in sorted(folder.iterdir()):
+            results, provenance = run / "results.json", run / "provenance.json"
+            if run.name.startswith(".") or not (results.is_file() and provenance.is_file()):
+                continue
+            provenance_data = json.loads(provenance.read_text(encoding="utf-8"))
+            scale = run_scale(experiment, provenance_data["parameters"])
+            runs.append(
+                Run(
+                    experiment,
+                    run.name,
+                    scale,
+                    json.loads(results.read_text(encoding="utf-8")),
+                    provenance_data,
+                )
+            )
+    return runs
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _number(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def _book_column(claim: Claim, runs: Sequence[Run]) -> tuple[str, str]:
+    if not runs:
+        return "-", "pending: no book-scale run committed"
+    evaluations = [claim.evaluate(run.results, "book") for run in runs]
+    first = min(zip(runs, evaluations, strict=True), key=lambda pair: pair[0].seed)[1]
+    values = [evaluation.value for evaluation in evaluations]
+    ours = _number(first.value)
+    if len(values) > 1:
+        ours += f" ({_number(min(values))} to {_number(max(values))})"
+    if "book" not in claim.scales:
+        return ours, "not decided at book scale: the seeds' spread is wider than the effect"
+    return ours, _verdict(evaluations)
+
+
+def _verdict(evaluations: Sequence[Evaluation]) -> str:
+    verdicts = {evaluation.verdict for evaluation in evaluations}
+    counted = f" ({len(evaluations)} of {len(evaluations)} runs)" if len(evaluations) > 1 else ""
+    if len(verdicts) > 1:
+        agree = sum(evaluation.verdict == VERDICTS[0] for evaluation in evaluations)
+        return f"undecided: {agree} of {len(evaluations)} runs reproduce it"
+    verdict = verdicts.pop()
+    reason = evaluations[0].reason
+    return f"**{verdict}**{counted}" + (f": {reason}" if reason else "")
+
+
+def _paper_column(claim: Claim, runs: Sequence[Run], pending: str) -> tuple[str, str]:
+    if not runs:
+        return "-", f"pending: {pending}"
+    cells = []
+    for run in runs:
+        evaluation = claim.evaluate(run.results, "paper")
+        overrides = run.provenance.get("overrides") or {}
+        label = _number(evaluation.value)
+        if overrides:
+            shown = ", ".join(f"{key}={value}" for key, value in sorted(overrides.items()))
+            label += f" (reduced run: {shown})"
+        verdict = _verdict([evaluation]) if "paper" in claim.scales else "not decided here"
+        cells.append((label, verdict))
+    return "; ".join(label for label, _ in cells), "; ".join(verdict for _, verdict in cells)
+
+
+def _title(notebook: Path) -> str:
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    for cell in cells:
+        text = "".join(cell["source"]).strip()
+        if cell["cell_type"] == "markdown" and text.startswith("# "):
+            return text.splitlines()[0][2:].strip()
+    return notebook.stem.replace("_", " ")
+
+
+def _chapter_order(root: Path) -> list[str]:
+    """The experiments in the order of the table of contents."""
+    toc = (root / "_toc.yml").read_text(encoding="utf-8")
+    position = {
+        name: toc.find(str(Path(spec.notebook).with_suffix("")))
+        for name, spec in EXPERIMENTS.items()
+    }
+    return sorted(position, key=lambda name: (position[name] < 0, position[name], name))
+
+
+def render_page(root: str | os.PathLike[str] | None = None) -> str:
+    """The page "What reproduces" as MyST markdown."""
+    root = find_root() if root is None else Path(root)
+    runs = committed_runs(root)
+    sections = []
+    counts = {"book": {}, "paper": {}}
+    total = 0
+    for experiment in _chapter_order(root):
+        claims = chapter_claims(experiment)
+        if not claims:
+            continue
+        spec = EXPERIMENTS[experiment]
+        book_runs = [run for run in runs if run.experiment == experiment and run.scale == "book"]
+        paper_runs = [run for run in runs if run.experiment == experiment and run.scale == "paper"]
+        pending = _pending(experiment)
+        rows = [
+            "| claim | source | paper | test | ours, book scale | verdict | ours, paper scale "
+            "| verdict |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for claim in claims:
+            total += 1
+            book, book_verdict = _book_column(claim, book_runs)
+            paper, paper_verdict = _paper_column(claim, paper_runs, pending)
+            for scale, verdict in (("book", book_verdict), ("paper", paper_verdict)):
+                kind = _kind(verdict)
+                counts[scale][kind] = counts[scale].get(kind, 0) + 1
+            rows.append(
+                "| "
+                + " | ".join(
+                    _cell(text)
+                    for text in (
+                        claim.statement,
+                        claim.source,
+                        claim.paper,
+                        claim.test.describe(),
+                        book,
+                        book_verdict,
+                        paper,
+                        paper_verdict,
+                    )
+                )
+                + " |"
+            )
+        seeds = sorted(run.seed for run in book_runs)
+        notebook = Path(spec.notebook)
+        link = os.path.relpath(notebook.with_suffix(""), PAGE.parent)
+        described = (
+            f"Book scale: {len(seeds)} runs at the chapter's defaults, seeds "
+            f"{', '.join(map(str, seeds))}; the seed-0 value is shown, the range over the seeds "
+            "in brackets."
+            if seeds
+            else "No book-scale run is committed."
+        )
+        paper_text = (
+            "Paper scale: " + "; ".join(_run_text(run) for run in paper_runs) + "."
+            if paper_runs
+            else f"Paper scale: pending ({pending})."
+        )
+        if paper_runs and all(run.provenance.get("overrides") for run in paper_runs):
+            paper_text += f" The full paper preset is pending ({pending})."
+        sections.append(
+            "\n".join(
+                [
+                    f"## {_title(root / notebook)}",
+                    "",
+                    f"Chapter {{doc}}`{link}`, experiment `{experiment}`. {described} {paper_text}",
+                    "",
+                    *rows,
+                ]
+            )
+        )
+    summary = "; ".join(
+        f"at {scale} scale " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts[scale].items()))
+        for scale in ("book", "paper")
+    )
+    header = f"""# What reproduces
+
+Each chapter states what its sources claim and decides each claim with a test on our own run: an
+interval, an ordering with a margin, or an identity with a tolerance. This page gathers every claim
+of every chapter, with the paper's own value and its location, our value at book scale (the
+chapter's defaults, on a CPU, the run you read) and at paper scale (the paper's preset, where a run
+is committed), and the verdict of each. A claim that our run contradicts stays, with the reason.
+
+{total} claims; {summary}.
+
+How the tests are set. An identity's tolerance comes from the arithmetic (agreement in float64 with
+a reference implementation or a closed form). A training outcome changes with the seed, and with the
+processor and thread count, since a seed fixes the random numbers and not the last bits of the
+arithmetic. Every experiment was therefore run at book scale with five seeds (committed under
+`book/results/<experiment>/book` and `book+seed=N`), and the bounds of each interval and the margin
+of each ordering leave every one of those runs at least {SPREAD_MARGIN:g} standard deviations (over
+the seeds) from the boundary, so that a rerun elsewhere is decided the same way. Where that is not
+possible at book scale, the claim is decided at paper scale only. The tests of the package check
+these rules on the committed runs, and check that this page is current: it is written by
+`python -m beyond_mle reproduces`.
+"""
+    return header + "\n" + "\n\n".join(sections) + "\n"
+
+
+def _kind(verdict: str) -> str:
+    for kind in ("reproduced", "contradicted", "pending", "undecided"):
+        if kind in verdict:
+            return kind
+    return "not decided"
+
+
+def _run_text(run: Run) -> str:
+    provenance = run.provenance
+    device = provenance["device"]["name"]
+    minutes = provenance["wall_time_s"] / 60
+    revision = (provenance["git"].get("revision") or "unknown")[:10]
+    text = f"`{run.folder}`, {device}, {minutes:.0f} min, revision {revision}"
+    return text
+
+
+def _pending(experiment: str) -> str:
+    """What the paper-scale run needs, as the chapter module states it."""
+    import importlib
+
+    stem = Path(EXPERIMENTS[experiment].notebook).stem
+    module = importlib.import_module(f"beyond_mle.chapters.{stem}")
+    return getattr(module, "PAPER_RUN", "run the paper preset")
+
+
+def write_page(root: str | os.PathLike[str] | None = None) -> Path:
+    """Write ``book/reproduces.md`` and return its path."""
+    from beyond_mle.experiments.results import write_atomic
+
+    root = find_root() if root is None else Path(root)
+    return write_atomic(root / PAGE, render_page(root))
