@@ -6,6 +6,7 @@ committed run means fails here on any machine, without a rerun.
 
 from __future__ import annotations
 
+import functools
 import statistics
 from collections import defaultdict
 
@@ -134,6 +135,7 @@ def test_committed_run_decides_every_claim_as_declared(run):
         )
 
 
+@functools.cache
 def _book_values() -> dict[tuple[str, str], list[float]]:
     values: dict[tuple[str, str], list[float]] = defaultdict(list)
     for run in RUNS:

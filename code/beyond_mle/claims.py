@@ -44,6 +44,7 @@ __all__ = [
     "claims_table",
     "evaluate_claims",
     "run_scale",
+    "show_claims",
     "verdict_lines",
 ]
 
@@ -396,6 +397,17 @@ def claims_table(experiment: str, results: Mapping[str, Any], scale: str = "book
             }
         )
     return pd.DataFrame(rows, columns=["claim", "source", "paper", "ours", "test", "verdict"])
+
+
+def show_claims(experiment: str, results: Mapping[str, Any], scale: str = "book"):
+    """The claims table as HTML for a chapter to display, every text in full.
+
+    (pandas' own display of :func:`claims_table` cuts each cell at ``display.max_colwidth``.)
+    """
+    from IPython.display import HTML
+
+    table = claims_table(experiment, results, scale)
+    return HTML(table.to_html(index=False, classes="claims-table", border=0))
 
 
 def verdict_lines(experiment: str, results: Mapping[str, Any], scale: str = "book") -> str:

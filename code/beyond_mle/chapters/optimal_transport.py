@@ -47,6 +47,10 @@ def _final_mean(results: Mapping[str, Any], column: str) -> tuple[float, float]:
     return mean("mle+ot"), mean("mle")
 
 
+#: What the paper preset still needs (no GPU run of it is committed yet): 2 conditions x 5 seeds
+#: x 12,000 steps of a 512-unit seq2seq with an IPOT loss per step.
+PAPER_RUN = "needs a GPU, about 100 min (an estimate from its size, not a measurement)"
+
 CLAIMS = (
     Claim(
         key="ipot-exact-distance",

@@ -73,6 +73,10 @@ def _gleu_under(condition: str, feeding: str, **scales: Any) -> Claim:
     )
 
 
+#: What the paper preset still needs (no GPU run of it is committed yet): 6 conditions x 10,000
+#: steps of a 256-unit attention seq2seq decoding up to 50 tokens over 32,768 words.
+PAPER_RUN = "needs a GPU, about 30 min (an estimate from its size, not a measurement)"
+
 CLAIMS = (
     Claim(
         key="teacher-forcing-near-perfect",

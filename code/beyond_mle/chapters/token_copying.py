@@ -66,6 +66,10 @@ def _bleu_best_anywhere(results: Mapping[str, Any]) -> float:
     return max(row["best_bleu"] for row in _rows(results, "bleu"))
 
 
+#: What the paper preset still needs (no GPU run of it is committed yet): 12 runs (4
+#: configurations x 3 losses) of 10,000 Adam steps on logits of up to 40 x 50 x 20,000.
+PAPER_RUN = "needs a GPU, about 10 min (an estimate from its size, not a measurement)"
+
 CLAIMS = (
     Claim(
         key="ce-copies-exactly",
