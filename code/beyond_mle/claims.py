@@ -407,7 +407,7 @@ def show_claims(experiment: str, results: Mapping[str, Any], scale: str = "book"
     from IPython.display import HTML
 
     table = claims_table(experiment, results, scale)
-    return HTML(table.to_html(index=False, classes="claims-table", border=0))
+    return HTML(table.to_html(index=False, classes="claims-table", border=0, justify="left"))
 
 
 def verdict_lines(experiment: str, results: Mapping[str, Any], scale: str = "book") -> str:

@@ -148,6 +148,10 @@ def render_page(root: str | os.PathLike[str] | None = None) -> str:
     root = find_root() if root is None else Path(root)
     runs = committed_runs(root)
     sections = []
+    overview = [
+        "| chapter | claims | book scale | paper scale |",
+        "| --- | --- | --- | --- |",
+    ]
     counts = {"book": {}, "paper": {}}
     total = 0
     for experiment in _chapter_order(root):
@@ -159,10 +163,10 @@ def render_page(root: str | os.PathLike[str] | None = None) -> str:
         paper_runs = [run for run in runs if run.experiment == experiment and run.scale == "paper"]
         pending = _pending(experiment)
         rows = [
-            "| claim | source | paper | test | ours, book scale | verdict | ours, paper scale "
-            "| verdict |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+            "| claim | paper | ours, book scale | ours, paper scale |",
+            "| --- | --- | --- | --- |",
         ]
+        tally = {"book": {}, "paper": {}}
         for claim in claims:
             total += 1
             book, book_verdict = _book_column(claim, book_runs)
@@ -170,19 +174,20 @@ def render_page(root: str | os.PathLike[str] | None = None) -> str:
             for scale, verdict in (("book", book_verdict), ("paper", paper_verdict)):
                 kind = _kind(verdict)
                 counts[scale][kind] = counts[scale].get(kind, 0) + 1
+                tally[scale][kind] = tally[scale].get(kind, 0) + 1
+            described_claim = (
+                f"{claim.statement.rstrip('.')}. *{claim.source.rstrip('.')}.* Measured: {claim.quantity}; "
+                f"test: {claim.test.describe()}"
+            )
             rows.append(
                 "| "
                 + " | ".join(
                     _cell(text)
                     for text in (
-                        claim.statement,
-                        claim.source,
+                        described_claim,
                         claim.paper,
-                        claim.test.describe(),
-                        book,
-                        book_verdict,
-                        paper,
-                        paper_verdict,
+                        _joined(book_verdict, book),
+                        _joined(paper_verdict, paper),
                     )
                 )
                 + " |"
@@ -204,10 +209,15 @@ def render_page(root: str | os.PathLike[str] | None = None) -> str:
         )
         if paper_runs and all(run.provenance.get("overrides") for run in paper_runs):
             paper_text += f" The full paper preset is pending ({pending})."
+        title = _title(root / notebook)
+        overview.append(
+            f"| {{doc}}`{title} <{link}>` | {len(claims)} | {_tally(tally['book'])} "
+            f"| {_tally(tally['paper'])} |"
+        )
         sections.append(
             "\n".join(
                 [
-                    f"## {_title(root / notebook)}",
+                    f"## {title}",
                     "",
                     f"Chapter {{doc}}`{link}`, experiment `{experiment}`. {described} {paper_text}",
                     "",
@@ -240,7 +250,16 @@ possible at book scale, the claim is decided at paper scale only. The tests of t
 these rules on the committed runs, and check that this page is current: it is written by
 `python -m beyond_mle reproduces`.
 """
-    return header + "\n" + "\n\n".join(sections) + "\n"
+    return header + "\n" + "\n".join(overview) + "\n\n" + "\n\n".join(sections) + "\n"
+
+
+def _joined(verdict: str, ours: str) -> str:
+    """A verdict, then our value(s), in one cell."""
+    return verdict if ours == "-" else f"{verdict}; ours: {ours}"
+
+
+def _tally(kinds: dict[str, int]) -> str:
+    return ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())) or "-"
 
 
 def _kind(verdict: str) -> str:
