@@ -139,7 +139,7 @@ CLAIMS = (
             "and the -log D_r generator's does not"
         ),
         source=f"{SOURCE}, §3.4",
-        paper="log(1 - D_r(x)) suffers the gradient vanishing problem; -log(D_r(x)) avoids it",
+        paper="the gradient of log(1 - D_r) vanishes; that of -log D_r does not (no number)",
         quantity=(
             "log10 of the norm of the generator's gradient after the head start, "
             "non-saturating and minimax, mean over the GAN seeds"

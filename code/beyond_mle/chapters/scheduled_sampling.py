@@ -97,7 +97,7 @@ CLAIMS = (
             "true joint and the product of its marginals"
         ),
         source=f"{_SOURCE}, 'Critique to scheduled sampling', last bullet",
-        paper="the global optimum is between the true joint P and P_x1 P_x2",
+        paper="the minimiser lies between P and P_x1 P_x2 (no number)",
         quantity="largest |L-BFGS fixed point - closed form| over the eps sweep, probability",
         measure=lambda results: max(results["minimisers"]["|found - closed form|"]),
         test=Identity(0.0, 1e-6),

@@ -49,7 +49,7 @@ CLAIMS = (
             "position, the previous gold token it was fed"
         ),
         source=f"{SOURCE}, first paragraph",
-        paper="for each token, it always generated the previous gold data token",
+        paper="every output token is the gold token fed at that step (no number)",
         quantity=(
             "GLEU model's final leakage rate: share of held-out positions whose teacher-forced "
             "prediction equals the gold token fed there (0 to 1)"
@@ -64,7 +64,7 @@ CLAIMS = (
             "its own"
         ),
         source=f"{SOURCE}, first paragraph",
-        paper="the score in training was very good but in test time it was very poor",
+        paper="high during training, low at test time (no number)",
         quantity=(
             "GLEU model's final held-out corpus GLEU, teacher-forced and free-running greedy "
             "(0 to 1)"
@@ -97,7 +97,7 @@ CLAIMS = (
             "the gold sequence's own (chance)"
         ),
         source=f"{SOURCE}, second paragraph",
-        paper="with cross-entropy there is no problem in the network seeing the gold prefix",
+        paper="no leak under cross-entropy (no number)",
         quantity="cross-entropy model's final leakage rate minus the chance level",
         measure=_xent_leak_over_chance,
         test=Interval(-0.05, 0.05),
@@ -109,7 +109,7 @@ CLAIMS = (
             "trained on the same data"
         ),
         source=f"{SOURCE}, first paragraph",
-        paper="in test time it was very poor",
+        paper="low at test time (no number)",
         quantity="final free-running held-out corpus GLEU of the cross-entropy and GLEU models",
         measure=lambda results: (
             _final("xent", "free_gleu")(results),
