@@ -175,8 +175,9 @@ def render_page(root: str | os.PathLike[str] | None = None) -> str:
                 kind = _kind(verdict)
                 counts[scale][kind] = counts[scale].get(kind, 0) + 1
                 tally[scale][kind] = tally[scale].get(kind, 0) + 1
+            statement, source = claim.statement.rstrip("."), claim.source.rstrip(".")
             described_claim = (
-                f"{claim.statement.rstrip('.')}. *{claim.source.rstrip('.')}.* Measured: {claim.quantity}; "
+                f"{statement}. *{source}.* Measured: {claim.quantity}; "
                 f"test: {claim.test.describe()}"
             )
             rows.append(
