@@ -22,6 +22,7 @@ from beyond_mle.claims import (
     at,
     chapter_claims,
     claims_table,
+    rows,
     run_scale,
     verdict_lines,
 )
@@ -94,6 +95,12 @@ def test_at_reads_rows_of_stored_tables():
     assert at("t", {"n": 12, "kind": "a"}, "v")(table) == 3.0
     with pytest.raises(KeyError, match="2 rows match"):
         at("t", "n=8", "v")(table)
+    assert rows(table["t"], n=8) == [
+        {"n": 8, "kind": "a", "v": 1.0},
+        {"n": 8, "kind": "b", "v": 2.0},
+    ]
+    with pytest.raises(KeyError, match="no row matches"):
+        rows(table["t"], kind="c")
 
 
 def test_run_scale_is_book_only_at_the_defaults():
@@ -177,3 +184,11 @@ def test_the_page_what_reproduces_is_current():
     assert page.read_text(encoding="utf-8") == render_page(), (
         f"{PAGE} is stale: regenerate it with 'python -m beyond_mle reproduces'"
     )
+
+
+def test_the_examples_in_the_docstrings_run():
+    import doctest
+
+    import beyond_mle.claims
+
+    assert doctest.testmod(beyond_mle.claims).failed == 0

@@ -43,6 +43,7 @@ __all__ = [
     "chapter_claims",
     "claims_table",
     "evaluate_claims",
+    "rows",
     "run_scale",
     "show_claims",
     "verdict_lines",
@@ -278,6 +279,26 @@ class Evaluation:
 
     def ours(self) -> str:
         return "-" if self.value is None else _short(self.value)
+
+
+def rows(table: Mapping[str, Sequence[Any]], **match: Any) -> list[dict[str, Any]]:
+    """The rows of a table stored as a dict of lists, each a dict, those equal to ``match``.
+
+    Raises:
+        KeyError: when no row matches (so that a claim reports what its results lack).
+
+    Example:
+        >>> rows({"kind": ["a", "b"], "v": [1, 2]}, kind="b")
+        [{'kind': 'b', 'v': 2}]
+    """
+    columns = list(table)
+    every = [
+        dict(zip(columns, values, strict=True)) for values in zip(*table.values(), strict=True)
+    ]
+    chosen = [row for row in every if all(row[name] == value for name, value in match.items())]
+    if not chosen:
+        raise KeyError(f"no row matches {match} (columns: {columns})")
+    return chosen
 
 
 def at(*path: str | int | Mapping[str, Any]) -> Callable[[Mapping[str, Any]], Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from beyond_mle.claims import Claim, Identity, Interval
+from beyond_mle.claims import Claim, Identity, Interval, rows
 
 SOURCE = "Casas et al. (2018)"
 UNIGRAM = ("BLEU-1, ref a b", "GLEU-1, ref a b")
@@ -21,11 +21,8 @@ CORPUS = ("BLEU-2, corpus {a b, b a}", "GLEU-2, corpus {a b, b a}")
 
 def _column(results: Mapping[str, Any], column: str, losses: tuple[str, ...] = ()) -> list[Any]:
     """One column of the fixed-point table, for the losses named (all of them if none)."""
-    table = results["fixed_points"]
     chosen = [
-        value
-        for loss, value in zip(table["loss"], table[column], strict=True)
-        if not losses or loss in losses
+        row[column] for row in rows(results["fixed_points"]) if not losses or row["loss"] in losses
     ]
     if not chosen or (losses and len(chosen) != len(losses)):
         raise KeyError(f"the fixed-point table lacks {column!r} for {losses or 'any loss'}")

@@ -15,23 +15,14 @@ from collections.abc import Mapping
 from statistics import fmean
 from typing import Any
 
-from beyond_mle.claims import Claim, Identity, Ordering
+from beyond_mle.claims import Claim, Identity, Ordering, rows
 
 _SOURCE = "Huszár (2015)"
 
 
 def _column(results: Mapping[str, Any], table: str, column: str, **match: Any) -> list[float]:
     """The values of ``column`` in the rows of ``results[table]`` whose columns equal ``match``."""
-    rows = results[table]
-    size = len(rows[column])
-    values = [
-        rows[column][index]
-        for index in range(size)
-        if all(rows[name][index] == value for name, value in match.items())
-    ]
-    if not values:
-        raise KeyError(f"no row of {table!r} matches {match}")
-    return values
+    return [row[column] for row in rows(results[table], **match)]
 
 
 def _identity_gap(results: Mapping[str, Any]) -> float:

@@ -12,22 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from beyond_mle.claims import Claim, Interval, Ordering
+from beyond_mle.claims import Claim, Interval, Ordering, rows
 
 SOURCE = "Casas et al. (2018), §3.2 and App. B"
 
 
 def _rows(results: Mapping[str, Any], objective: str) -> list[dict[str, Any]]:
     """The summary rows of one objective, each a dict of the summary's columns."""
-    summary = results["summary"]
-    columns = list(summary)
-    rows = [
-        dict(zip(columns, values, strict=True)) for values in zip(*summary.values(), strict=True)
-    ]
-    chosen = [row for row in rows if row["objective"] == objective]
-    if not chosen:
-        raise KeyError(f"no summary rows for objective {objective!r}")
-    return chosen
+    return rows(results["summary"], objective=objective)
 
 
 def _row(results: Mapping[str, Any], objective: str, length: str, vocab: str) -> dict[str, Any]:
