@@ -26,22 +26,36 @@ inputs the score is BLEU (or GLEU) of the expected counts, which is differentiab
 
 References are hard: a tensor of ids ``(batch, ref_length)`` or ``(batch, n_refs, ref_length)``
 (negative ids are padding), or NLTK's nested lists (for each hypothesis, a list of references).
+When sentences have different numbers of references, the rows of the tensor that only pad a
+sentence are marked absent with ``reference_mask`` ``(batch, n_refs)`` or ``n_references``
+``(batch,)``; an unmarked all-padding row is an empty reference (length 0), as ``[]`` is in NLTK.
 Hypotheses are ``probs`` (a float tensor ``(batch, length, vocab)``), ``token_ids`` (an integer
-tensor ``(batch, length)``, negative ids are padding) or a list of token lists. With ``eos_id``
-set, a sentence ends before its first EOS token, in hypotheses and references alike.
+tensor ``(batch, length)``, negative ids are padding) or a list of token lists, of int ids or of
+strings (words, numbered by :class:`beyond_mle.vocabulary.Vocabulary`). With ``eos_id`` set, a
+sentence ends before its first EOS token, in hypotheses and references alike.
+
+BLEU takes NLTK's options: ``weights`` (one vector, or several at once, with ``max_order`` taken
+from their length), the smoothing methods 0-7 of Chen and Cherry (2014) as NLTK's
+``SmoothingFunction`` implements them (``smoothing_method``, see :class:`BleuSmoothing`; all of
+them also on ``probs``, differentiable) and ``auto_reweigh``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from numbers import Real
 from typing import Literal
 
 import numpy as np
 import torch
 from torch import Tensor
 
+from beyond_mle.vocabulary import Vocabulary
+
 __all__ = [
+    "BleuSmoothing",
     "BleuStatistics",
     "GleuStatistics",
     "bleu_from_statistics",
@@ -59,11 +73,14 @@ __all__ = [
     "reference_ngram_counts",
     "sentence_bleu",
     "sentence_gleu",
+    "smoothed_precisions",
     "unigram_matches",
 ]
 
-Hypotheses = Tensor | Sequence[Sequence[int]]
-References = Tensor | Sequence[Sequence[Sequence[int]]]
+Hypotheses = Tensor | Sequence[Sequence[int]] | Sequence[Sequence[str]]
+References = Tensor | Sequence[Sequence[Sequence[int]]] | Sequence[Sequence[Sequence[str]]]
+Weights = Sequence[float] | Sequence[Sequence[float]] | Tensor | np.ndarray
+ReferenceMask = Tensor | Sequence[Sequence[bool]]
 
 _PAD = -1
 
@@ -87,12 +104,20 @@ def _pad_2d(rows: Sequence[Sequence[int]], name: str, width: int | None = None) 
     rows = [list(r) for r in rows]
     if width is None:
         width = max((len(r) for r in rows), default=0)
-    for r in rows:
-        if r and min(r) < 0:
-            raise ValueError(f"{name}: token ids must be >= 0, got {min(r)}")
     if not rows:
         return torch.empty((0, width), dtype=torch.long)
-    return torch.tensor([r + [_PAD] * (width - len(r)) for r in rows], dtype=torch.long)
+    try:
+        ids = torch.tensor([r + [_PAD] * (width - len(r)) for r in rows], dtype=torch.long)
+    except (TypeError, ValueError, RuntimeError):
+        raise ValueError(
+            f"{name} must hold int token ids (or token strings, when hypotheses and references "
+            "are both lists)"
+        ) from None
+    lengths = torch.tensor([len(r) for r in rows]).unsqueeze(1)
+    real = torch.arange(width) < lengths
+    if (ids[real] < 0).any():
+        raise ValueError(f"{name}: token ids must be >= 0, got {ids[real].min().item()}")
+    return ids
 
 
 def _truncate_at_eos(ids: Tensor, eos_id: int | None) -> Tensor:
@@ -104,7 +129,63 @@ def _truncate_at_eos(ids: Tensor, eos_id: int | None) -> Tensor:
     return torch.where(ended, torch.full_like(ids, _PAD), ids)
 
 
-def _as_references(references: References, batch: int, eos_id: int | None, device) -> _Refs:
+def _reference_presence(
+    reference_mask: ReferenceMask | None,
+    n_references: Tensor | Sequence[int] | None,
+    shape: tuple[int, int],
+    device,
+) -> Tensor:
+    """The (B, R) mask of the references that are present, from a mask or a count per sentence."""
+    if reference_mask is not None and n_references is not None:
+        raise ValueError("give reference_mask or n_references, not both")
+    if reference_mask is not None:
+        mask = torch.as_tensor(reference_mask, device=device)
+        if mask.dtype != torch.bool:
+            raise ValueError(
+                f"reference_mask must be a bool tensor of shape (batch, n_refs), got {mask.dtype}"
+            )
+        if tuple(mask.shape) != shape:
+            raise ValueError(
+                f"reference_mask must have shape (batch, n_refs) = {shape}, got {tuple(mask.shape)}"
+            )
+    elif n_references is not None:
+        counts = torch.as_tensor(n_references, device=device)
+        if counts.is_floating_point() or counts.is_complex() or counts.dtype == torch.bool:
+            raise ValueError(f"n_references must hold ints, got {counts.dtype}")
+        if tuple(counts.shape) != shape[:1]:
+            raise ValueError(
+                f"n_references must have shape (batch,) = {shape[:1]}, got {tuple(counts.shape)}"
+            )
+        if counts.numel() and (counts.min() < 1 or counts.max() > shape[1]):
+            raise ValueError(
+                f"n_references must lie in [1, n_refs = {shape[1]}], found "
+                f"{counts.min().item()} to {counts.max().item()}"
+            )
+        mask = torch.arange(shape[1], device=device) < counts.unsqueeze(-1)
+    else:
+        return torch.ones(shape, dtype=torch.bool, device=device)
+    empty = ~mask.any(-1)
+    if empty.any():
+        b = int(empty.nonzero()[0, 0])
+        raise ValueError(f"reference_mask marks no reference of sentence {b} as present")
+    return mask
+
+
+def _as_references(
+    references: References,
+    batch: int,
+    eos_id: int | None,
+    device,
+    reference_mask: ReferenceMask | None = None,
+    n_references: Tensor | Sequence[int] | None = None,
+) -> _Refs:
+    if not isinstance(references, Tensor) and (
+        reference_mask is not None or n_references is not None
+    ):
+        raise ValueError(
+            "reference_mask and n_references mark the padding rows of a references tensor; "
+            "a list of reference lists already gives each sentence its own references"
+        )
     if isinstance(references, Tensor):
         if references.is_floating_point() or references.is_complex():
             raise ValueError(
@@ -118,7 +199,6 @@ def _as_references(references: References, batch: int, eos_id: int | None, devic
                 f"got {tuple(references.shape)}"
             )
         ids = references.to(device=device, dtype=torch.long)
-        present = torch.ones(ids.shape[:2], dtype=torch.bool, device=device)
     else:
         if len(references) != batch:
             raise ValueError(
@@ -147,7 +227,10 @@ def _as_references(references: References, batch: int, eos_id: int | None, devic
         raise ValueError(
             f"references has batch size {ids.shape[0]} but hypotheses has {batch}: they must match"
         )
-    ids = _truncate_at_eos(ids, eos_id)
+    if isinstance(references, Tensor):
+        present = _reference_presence(reference_mask, n_references, tuple(ids.shape[:2]), device)
+    # an absent reference holds no token, so no path can match it
+    ids = torch.where(present.unsqueeze(-1), _truncate_at_eos(ids, eos_id), _PAD)
     lengths = (ids >= 0).sum(-1)
     return _Refs(ids=ids, lengths=lengths, present=present)
 
@@ -240,16 +323,61 @@ def _gather_columns(
     return m1.reshape(batch, length, n_refs, ref_len), eos
 
 
-def _prepare(
+def _first_token(corpus, depth: int):
+    """The first token of a nesting of lists ``depth`` deep, or None when there is none."""
+    if depth == 0:
+        return corpus
+    if isinstance(corpus, str | Tensor | np.ndarray) or not isinstance(corpus, Sequence):
+        return None
+    for item in corpus:
+        token = _first_token(item, depth - 1)
+        if token is not None:
+            return token
+    return None
+
+
+def _encode_words(
     hypotheses: Hypotheses, references: References, eos_id: int | None
+) -> tuple[Hypotheses, References]:
+    """Token strings as ids of their shared vocabulary; id inputs unchanged."""
+    if isinstance(hypotheses, Tensor) or isinstance(references, Tensor):
+        return hypotheses, references
+    # the first token decides; a corpus that mixes kinds fails below or in _pad_2d, clearly
+    first = _first_token(hypotheses, 2)
+    first = _first_token(references, 3) if first is None else first
+    if not isinstance(first, str):
+        return hypotheses, references
+    if eos_id is not None:
+        raise ValueError(
+            "eos_id applies to token ids; token strings are whole sentences (cut them before "
+            "the EOS, or encode them with beyond_mle.vocabulary.Vocabulary)"
+        )
+    try:
+        vocab = Vocabulary.build(hypotheses, references)
+    except ValueError:
+        raise ValueError(
+            "hypotheses and references mix token strings with other tokens: give every token "
+            "as a string, or every token as an int id"
+        ) from None
+    return vocab.encode(hypotheses), vocab.encode(references)
+
+
+def _prepare(
+    hypotheses: Hypotheses,
+    references: References,
+    eos_id: int | None,
+    reference_mask: ReferenceMask | None = None,
+    n_references: Tensor | Sequence[int] | None = None,
 ) -> tuple[_Hyps, _Refs, Tensor | None]:
     """Checked hypotheses and references, and the 1-gram matches when hypotheses are ``probs``."""
+    hypotheses, references = _encode_words(hypotheses, references, eos_id)
+    ragged = {"reference_mask": reference_mask, "n_references": n_references}
     if isinstance(hypotheses, Tensor) and hypotheses.is_floating_point():
         probs = hypotheses
         _check_probs(probs)
         vocab = probs.shape[-1]
         _check_eos(eos_id, vocab)
-        refs = _as_references(references, probs.shape[0], eos_id, probs.device)
+        refs = _as_references(references, probs.shape[0], eos_id, probs.device, **ragged)
         if refs.ids.numel() and refs.ids.max() >= vocab:
             raise ValueError(
                 f"reference token ids must lie in [0, vocab - 1 = {vocab - 1}], "
@@ -273,7 +401,7 @@ def _prepare(
     ids = _truncate_at_eos(ids, eos_id)
     mask = (ids >= 0).to(torch.float64)
     hyps = _Hyps(probs=None, ids=ids, mask=mask, dtype=torch.float64)
-    return hyps, _as_references(references, ids.shape[0], eos_id, ids.device), None
+    return hyps, _as_references(references, ids.shape[0], eos_id, ids.device, **ragged), None
 
 
 def _check_order(max_order: int) -> None:
@@ -281,21 +409,59 @@ def _check_order(max_order: int) -> None:
         raise ValueError(f"max_order must be an int >= 1, got {max_order!r}")
 
 
-def _as_weights(weights: Sequence[float] | None, max_order: int) -> tuple[float, ...]:
-    _check_order(max_order)
-    if weights is None:
-        return (1.0 / max_order,) * max_order
-    weights = tuple(float(w) for w in weights)
-    if len(weights) != max_order:
-        raise ValueError(
-            f"weights must hold max_order = {max_order} values (one per n-gram order), "
-            f"got {len(weights)}"
-        )
+def _weight_vector(row, name: str) -> tuple[float, ...] | None:
+    """A weight vector as floats, or None when ``row`` is not a vector of numbers."""
+    if isinstance(row, Tensor | np.ndarray):
+        if row.ndim != 1:
+            return None
+        row = row.tolist()
+    if isinstance(row, str) or not isinstance(row, Sequence):
+        return None
+    if not all(isinstance(w, Real) and not isinstance(w, bool) for w in row):
+        return None
+    weights = tuple(float(w) for w in row)
+    if not weights:
+        raise ValueError(f"{name} must hold one weight per n-gram order, got an empty vector")
     if any(not (w >= 0 and w < float("inf")) for w in weights):
-        raise ValueError(f"weights must be finite and >= 0, got {weights}")
+        raise ValueError(f"{name} must be finite and >= 0, got {weights}")
     if sum(weights) == 0:
-        raise ValueError("weights must not all be zero")
+        raise ValueError(f"{name} must not all be zero")
     return weights
+
+
+def _as_weight_sets(
+    weights: Weights | None, max_order: int | None
+) -> tuple[tuple[tuple[float, ...], ...], bool, int]:
+    """Weight vectors, whether one was given (not a list of them), and the largest order.
+
+    As in NLTK, ``weights`` is one vector (one weight per order) or a list of vectors, scored in
+    one pass; ``max_order`` defaults to the length of the longest vector (4 without weights).
+    """
+    if max_order is not None:
+        _check_order(max_order)
+    if weights is None:
+        order = 4 if max_order is None else max_order
+        return ((1.0 / order,) * order,), True, order
+    single = _weight_vector(weights, "weights")
+    if single is not None:
+        sets = (single,)
+    else:
+        rows = weights.tolist() if isinstance(weights, Tensor | np.ndarray) else weights
+        rows = [] if isinstance(rows, str) or not isinstance(rows, Sequence) else list(rows)
+        sets = tuple(_weight_vector(row, f"weights[{i}]") for i, row in enumerate(rows))
+        if not sets or any(w is None for w in sets):
+            raise ValueError(
+                "weights must be one weight vector (a float per n-gram order) or a list of "
+                f"weight vectors, as in NLTK; got {weights!r}"
+            )
+    order = max(len(w) for w in sets)
+    if max_order is not None and order != max_order:
+        what = "weights hold" if single is not None else "the longest weight vector holds"
+        raise ValueError(
+            f"{what} {order} values but max_order = {max_order}: they must match (leave "
+            "max_order unset to take it from the weights)"
+        )
+    return sets, single is not None, order
 
 
 def _check_orders(min_len: int, max_len: int) -> None:
@@ -531,12 +697,15 @@ class BleuStatistics:
             shape ``(batch, max_order)``.
         hyp_lengths: (expected) hypothesis lengths, shape ``(batch,)``.
         ref_lengths: the closest reference length of each sentence, shape ``(batch,)``.
+        hyp_ngrams: (expected) hypothesis n-gram counts, not raised to 1, shape
+            ``(batch, max_order)``; smoothing method 6 needs them (``None`` when unknown).
     """
 
     matches: Tensor
     totals: Tensor
     hyp_lengths: Tensor
     ref_lengths: Tensor
+    hyp_ngrams: Tensor | None = None
 
 
 @dataclass(frozen=True)
@@ -597,12 +766,14 @@ def bleu_statistics(
     eos_id: int | None = None,
     max_order: int = 4,
     unique_reference_ngrams: bool = True,
+    reference_mask: ReferenceMask | None = None,
+    n_references: Tensor | Sequence[int] | None = None,
 ) -> BleuStatistics:
     """Clipped matches, n-gram totals and lengths of each sentence pair.
 
     Args:
         hypotheses: ``probs`` ``(batch, length, vocab)``, ``token_ids`` ``(batch, length)`` or a
-            list of token lists.
+            list of token lists (int ids or strings).
         references: ids ``(batch, ref_length)`` / ``(batch, n_refs, ref_length)`` or, as in
             NLTK, a list with the list of references of each hypothesis.
         eos_id: end-of-sequence token; a sentence ends before its first EOS.
@@ -611,17 +782,22 @@ def bleu_statistics(
             n-gram when summing clipped counts (the validity mask). ``False`` counts every
             occurrence separately, so a repeated reference n-gram is counted twice; that
             variant exists to show the error it makes.
+        reference_mask: with a references tensor ``(batch, n_refs, ref_length)``, a bool
+            tensor ``(batch, n_refs)``, False for the rows that only pad a sentence with fewer
+            references (they take no part, not even as empty references).
+        n_references: instead of ``reference_mask``, the number of references of each
+            sentence, shape ``(batch,)``: its first ``n_references[b]`` rows are present.
 
     Returns:
         The :class:`BleuStatistics` of the batch.
     """
     _check_order(max_order)
-    hyps, refs, m1 = _prepare(hypotheses, references, eos_id)
+    hyps, refs, m1 = _prepare(hypotheses, references, eos_id, reference_mask, n_references)
     orders = range(1, max_order + 1)
     fast = _hard_clipped_counts(hyps.ids, refs, orders) if _bit_set_path(hyps, refs) else None
     if m1 is None and (fast is None or not unique_reference_ngrams):
         m1 = _id_unigram_matrix(hyps, refs)
-    matches, totals = [], []
+    matches, totals, counts = [], [], []
     for n in orders:
         if fast is not None and unique_reference_ngrams:
             matches.append(fast[n][0])
@@ -631,7 +807,8 @@ def bleu_statistics(
             keep = ref.first if unique_reference_ngrams else (ref.max_count > 0)
             clipped = torch.minimum(expected, ref.max_count.to(hyps.dtype))
             matches.append((clipped * keep.to(hyps.dtype)).sum((1, 2)))
-        totals.append(_hyp_ngram_totals(hyps.mask, n).clamp_min(1.0))
+        counts.append(_hyp_ngram_totals(hyps.mask, n))
+        totals.append(counts[-1].clamp_min(1.0))  # NLTK: max(1, hypothesis n-grams)
     hyp_lengths = hyps.mask.sum(-1)
     ref_lengths = closest_reference_lengths(hyp_lengths, refs.lengths, refs.present)
     return BleuStatistics(
@@ -639,6 +816,7 @@ def bleu_statistics(
         totals=torch.stack(totals, -1),
         hyp_lengths=hyp_lengths,
         ref_lengths=ref_lengths,
+        hyp_ngrams=torch.stack(counts, -1),
     )
 
 
@@ -649,6 +827,8 @@ def gleu_statistics(
     eos_id: int | None = None,
     min_len: int = 1,
     max_len: int = 4,
+    reference_mask: ReferenceMask | None = None,
+    n_references: Tensor | Sequence[int] | None = None,
 ) -> GleuStatistics:
     """GLEU's matches and totals per sentence, for the reference that scores best.
 
@@ -658,12 +838,14 @@ def gleu_statistics(
         eos_id: end-of-sequence token.
         min_len: the smallest n-gram order counted.
         max_len: the largest n-gram order counted.
+        reference_mask: as in :func:`bleu_statistics`.
+        n_references: as in :func:`bleu_statistics`.
 
     Returns:
         The :class:`GleuStatistics` of the batch.
     """
     _check_orders(min_len, max_len)
-    hyps, refs, m1 = _prepare(hypotheses, references, eos_id)
+    hyps, refs, m1 = _prepare(hypotheses, references, eos_id, reference_mask, n_references)
     batch = hyps.mask.shape[0]
     orders = range(min_len, max_len + 1)
     fast = _hard_clipped_counts(hyps.ids, refs, orders) if _bit_set_path(hyps, refs) else None
@@ -697,22 +879,26 @@ def gleu_statistics(
 # --------------------------------------------------------------------------------------------
 
 
-def brevity_penalty(hyp_length: Tensor, ref_length: Tensor) -> Tensor:
+def brevity_penalty(*, hyp_length: Tensor, ref_length: Tensor) -> Tensor:
     r"""BLEU's brevity penalty (eq. 8 of Casas et al., after Papineni et al. 2002).
 
     .. math::
         \mathrm{BP} = \begin{cases} 1 & c > r \\ e^{1 - r/c} & 0 < c \le r \\ 0 & c = 0
         \end{cases}
 
+    The arguments are keyword-only: NLTK's ``brevity_penalty(closest_ref_len, hyp_len)`` takes
+    them in the other order, and a swapped call would fail silently.
+
     Args:
         hyp_length: hypothesis length(s) :math:`c`, any shape.
-        ref_length: reference length(s) :math:`r`, same shape.
+        ref_length: (closest) reference length(s) :math:`r`, same shape.
 
     Returns:
         The penalty, same shape; differentiable in ``hyp_length`` with finite gradients at 0.
 
     Example:
-        >>> brevity_penalty(torch.tensor([12.0, 12.0, 0.0]), torch.tensor([12.0, 13.0, 3.0]))
+        >>> c, r = torch.tensor([12.0, 12.0, 0.0]), torch.tensor([12.0, 13.0, 3.0])
+        >>> brevity_penalty(hyp_length=c, ref_length=r)
         tensor([1.0000, 0.9200, 0.0000])
     """
     c = hyp_length
@@ -722,40 +908,277 @@ def brevity_penalty(hyp_length: Tensor, ref_length: Tensor) -> Tensor:
     return torch.where(c > r, torch.ones_like(c), short)
 
 
-def bleu_from_statistics(
-    stats: BleuStatistics, weights: Sequence[float], *, corpus: bool = True
-) -> Tensor:
-    r"""BLEU from its statistics (eq. 9): :math:`\mathrm{BP} \exp \sum_n w_n \log p_n`.
+@dataclass(frozen=True)
+class BleuSmoothing:
+    r"""A smoothing of BLEU's precisions: methods 0-7 of Chen and Cherry (2014), as in NLTK.
 
-    As NLTK without smoothing: no unigram match gives 0; a zero precision of a higher order
-    enters the logarithm as the smallest positive float, so the score is tiny, not 0.
+    With :math:`m_n` the clipped matches of order :math:`n`, :math:`d_n` the hypothesis n-grams
+    (at least 1 per sentence), :math:`p_n = m_n / d_n`, :math:`c` the hypothesis length,
+    :math:`z_n = \min(\max(1 - m_n, 0), 1)` (1 for a zero count, 0 from one match on) and
+    :math:`k_n = 1 + \sum_{j < n} z_j` (the rank of a zero count among the zero counts), the
+    smoothed precisions are, numbered as in NLTK's ``SmoothingFunction``
+    (Chen and Cherry 2014, §2; NLTK's ``method0``-``method7``):
+
+    .. math::
+        \begin{aligned}
+        &0:\ p_n, \text{ or the smallest positive float where } m_n = 0
+            && \text{(none; NLTK's floor)} \\
+        &1:\ (m_n + \epsilon z_n) / d_n && \text{(add } \epsilon \text{ to a zero count)} \\
+        &2:\ (m_n + 1) / (d_n + 1) \text{ for } n \ge 2 && \text{(Lin and Och 2004)} \\
+        &3:\ (m_n + z_n 2^{-k_n}) / d_n && \text{(NIST's geometric sequence)} \\
+        &4:\ (m_n + z_n \ln c / (2^{k_n} K)) / d_n \text{ where } c > 1
+            && \text{(shorter: smaller counts)} \\
+        &5:\ \tilde p_n = (\tilde p_{n-1} + p_n + p_{n+1}) / 3,\ \tilde p_0 = p_1 + 1
+            && \text{(average of neighbours)} \\
+        &6:\ \tilde p_n = \bigl(m_n + \alpha \tilde p_{n-1}^2 / \tilde p_{n-2}\bigr)
+            / (l_n + \alpha),\ n \ge 3 && \text{(Gao and He 2013's prior)} \\
+        &7:\ \text{method 4, then method 5}
+        \end{aligned}
+
+    where :math:`l_n` is the number of hypothesis n-grams (not raised to 1). A precision that is
+    still 0 drops out of the geometric mean, as in NLTK. On integer counts :math:`z_n` is 1
+    exactly at a zero count, so each method is NLTK's; on ``probs`` the expected counts are
+    rarely 0, and :math:`z_n` interpolates the smoothed count linearly between 0 and 1 match, so
+    every method is continuous and differentiable almost everywhere in ``probs``.
+
+    Where NLTK differs: method 5 takes the precision of order :math:`N + 1` (NLTK always takes
+    5-grams, the same for :math:`N = 4`); on a corpus, methods 5-7 use the corpus's statistics
+    (NLTK's ``corpus_bleu`` reads the 5-gram precision and :math:`l_n` from the last sentence
+    only; on one sentence the two agree); method 6 requires a nonzero bigram precision, which its
+    prior divides by (NLTK asserts a nonzero trigram precision).
+
+    Args:
+        method: 0 to 7.
+        epsilon: :math:`\epsilon` of method 1, > 0 (NLTK: 0.1).
+        alpha: :math:`\alpha` of method 6, > 0 (NLTK: 5).
+        k: :math:`K` of method 4, > 0 (NLTK: 5).
+
+    Example:
+        >>> hyp, ref = [[1, 2, 3]], [[[1, 2, 4, 5]]]
+        >>> round(corpus_bleu(hyp, ref, smoothing_method=BleuSmoothing(1, epsilon=0.1)).item(), 4)
+        0.1722
+    """
+
+    method: int = 0
+    epsilon: float = 0.1
+    alpha: float = 5.0
+    k: float = 5.0
+
+    def __post_init__(self) -> None:
+        if (
+            isinstance(self.method, bool)
+            or not isinstance(self.method, int)
+            or not (0 <= self.method <= 7)
+        ):
+            raise ValueError(f"smoothing method must be an int in [0, 7], got {self.method!r}")
+        for name in ("epsilon", "alpha", "k"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, Real) or not (0 < value < math.inf):
+                raise ValueError(f"smoothing {name} must be a finite number > 0, got {value!r}")
+
+
+SmoothingMethod = int | str | BleuSmoothing | None
+
+
+def _as_smoothing(smoothing_method: SmoothingMethod) -> BleuSmoothing:
+    if smoothing_method is None:
+        return BleuSmoothing(0)
+    if isinstance(smoothing_method, BleuSmoothing):
+        return smoothing_method
+    if isinstance(smoothing_method, str):
+        name = smoothing_method.strip().lower()
+        number = name.removeprefix("method")
+        if number.isdigit() and name != number or name.isdigit():
+            return BleuSmoothing(int(number))
+    if isinstance(smoothing_method, int) and not isinstance(smoothing_method, bool):
+        return BleuSmoothing(smoothing_method)
+    raise ValueError(
+        "smoothing_method must be None, an int in [0, 7], 'method0' to 'method7' (NLTK's names) "
+        f"or a BleuSmoothing, got {smoothing_method!r}"
+    )
+
+
+def _check_smoothing(smoothing: BleuSmoothing, order: int) -> None:
+    if smoothing.method == 6 and order < 3:
+        raise ValueError(
+            "smoothing method 6 interpolates the orders from 3 on with a prior from the two "
+            f"below; it needs max_order >= 3, got {order}"
+        )
+
+
+def _statistics_order(smoothing: BleuSmoothing, order: int) -> int:
+    """The orders to count: one more for methods 5 and 7, which average in order N + 1."""
+    return order + int(smoothing.method in (5, 7))
+
+
+def _aggregate(stats: BleuStatistics, corpus: bool) -> BleuStatistics:
+    if not corpus:
+        return stats
+    return BleuStatistics(*(None if x is None else x.sum(0) for x in vars(stats).values()))
+
+
+def _average_neighbours(p: Tensor, p_next: Tensor) -> Tensor:
+    """Method 5: each precision averaged with the smoothed one below and the raw one above."""
+    above = torch.cat([p[..., 1:], p_next], -1)
+    smoothed, out = p[..., 0] + 1, []
+    for n in range(p.shape[-1]):
+        smoothed = (smoothed + p[..., n] + above[..., n]) / 3
+        out.append(smoothed)
+    return torch.stack(out, -1)
+
+
+def _interpolate_prior(p: Tensor, m: Tensor, ngrams: Tensor, alpha: float) -> Tensor:
+    """Method 6: orders from 3 on pulled to the prior p_{n-1}^2 / p_{n-2} with weight alpha."""
+    out = [p[..., 0], p[..., 1]]
+    for n in range(2, p.shape[-1]):
+        below = out[n - 2]
+        safe = torch.where(below > 0, below, torch.ones_like(below))
+        prior = torch.where(below > 0, out[n - 1] ** 2 / safe, torch.zeros_like(below))
+        out.append((m[..., n] + alpha * prior) / (ngrams[..., n] + alpha))
+    return torch.stack(out, -1)
+
+
+def _smooth(stats: BleuStatistics, smoothing: BleuSmoothing, order: int) -> Tensor:
+    """Smoothed precisions of orders 1..order (see :class:`BleuSmoothing`), shape (..., order)."""
+    method = smoothing.method
+    have = stats.matches.shape[-1]
+    need = _statistics_order(smoothing, order)
+    if have < need:
+        extra = " (methods 5 and 7 average in one order more)" if need > order else ""
+        raise ValueError(
+            f"the statistics hold {have} n-gram orders but the weights need {need}{extra}"
+        )
+    totals = stats.totals
+    totals = torch.where(totals > 0, totals, torch.ones_like(totals))  # an empty corpus
+    m, d = stats.matches[..., :order], totals[..., :order]
+    p = m / d
+    if method == 0:
+        # NLTK's method0 puts sys.float_info.min in place of a zero precision
+        return torch.where(m > 0, p, torch.full_like(p, torch.finfo(p.dtype).tiny))
+    if method == 2:
+        return torch.cat([p[..., :1], (m[..., 1:] + 1) / (d[..., 1:] + 1)], -1)
+    if method == 6:
+        _check_smoothing(smoothing, order)
+        if stats.hyp_ngrams is None:
+            raise ValueError("smoothing method 6 needs stats.hyp_ngrams (from bleu_statistics)")
+        if ((m[..., 0] > 0) & (m[..., 1] == 0)).any():
+            raise ValueError(
+                "smoothing method 6 divides by the bigram precision, which is 0 here; use "
+                "another method (NLTK raises an AssertionError in this case)"
+            )
+        return _interpolate_prior(p, m, stats.hyp_ngrams[..., :order], smoothing.alpha)
+    p_next = stats.matches[..., order : order + 1] / totals[..., order : order + 1]
+    if method == 5:
+        return _average_neighbours(p, p_next)
+    zero = (1 - m).clamp(0, 1)  # z_n: 1 for a zero count, 0 from one match on
+    if method == 1:
+        return (m + smoothing.epsilon * zero) / d
+    rank = 1 + torch.cumsum(zero, -1) - zero  # k_n: 1 + the zero counts below order n
+    if method == 3:
+        return (m + zero * torch.exp2(-rank)) / d
+    log_c = torch.log(stats.hyp_lengths.clamp_min(1.0)).unsqueeze(-1)  # 0 where c <= 1
+    p = (m + zero * log_c / (torch.exp2(rank) * smoothing.k)) / d
+    return p if method == 4 else _average_neighbours(p, p_next)
+
+
+def smoothed_precisions(
+    stats: BleuStatistics,
+    smoothing_method: SmoothingMethod = None,
+    *,
+    max_order: int | None = None,
+    corpus: bool = True,
+) -> Tensor:
+    """BLEU's n-gram precisions after smoothing (:class:`BleuSmoothing`).
 
     Args:
         stats: per-sentence statistics from :func:`bleu_statistics`.
-        weights: one weight per n-gram order.
-        corpus: sum numerators, denominators and lengths over the batch before dividing (corpus
-            BLEU, a scalar); otherwise one score per sentence, shape ``(batch,)``.
+        smoothing_method: 0-7, NLTK's name ``"method4"``, or a :class:`BleuSmoothing`.
+        max_order: the orders to return (default: those of ``stats``, less the extra order
+            that methods 5 and 7 read).
+        corpus: sum the statistics over the batch first.
 
     Returns:
-        The score(s).
+        Shape ``(max_order,)`` (corpus) or ``(batch, max_order)``; a 0 drops out of BLEU.
+
+    Example:
+        >>> stats = bleu_statistics([[1, 2, 3]], [[[1, 2, 4, 5]]])
+        >>> smoothed_precisions(stats, "method3")
+        tensor([0.6667, 0.5000, 0.5000, 0.2500], dtype=torch.float64)
     """
-    matches, totals = stats.matches, stats.totals
-    hyp_len, ref_len = stats.hyp_lengths, stats.ref_lengths
-    if corpus:
-        matches, totals = matches.sum(0), totals.sum(0)
-        hyp_len, ref_len = hyp_len.sum(0), ref_len.sum(0)
-    if matches.shape[-1] != len(weights):
-        raise ValueError(
-            f"weights hold {len(weights)} values but the statistics have "
-            f"{matches.shape[-1]} n-gram orders"
-        )
-    w = torch.tensor(weights, dtype=matches.dtype, device=matches.device)
-    tiny = torch.finfo(matches.dtype).tiny
-    precision = matches / torch.where(totals > 0, totals, torch.ones_like(totals))
-    # NLTK's method0 puts sys.float_info.min in place of a zero precision
-    log_p = torch.log(torch.where(matches > 0, precision, torch.full_like(precision, tiny)))
-    score = brevity_penalty(hyp_len, ref_len) * torch.exp((w * log_p).sum(-1))
-    return torch.where(matches[..., 0] > 0, score, torch.zeros_like(score))
+    smoothing = _as_smoothing(smoothing_method)
+    have = stats.matches.shape[-1]
+    order = have - int(smoothing.method in (5, 7)) if max_order is None else max_order
+    _check_order(order)
+    _check_smoothing(smoothing, order)
+    return _smooth(_aggregate(stats, corpus), smoothing, order)
+
+
+def _weight_matrix(
+    sets: tuple[tuple[float, ...], ...], order: int, hyp_lengths: Tensor, auto_reweigh: bool
+) -> Tensor:
+    """The weights of every vector as rows, shape (..., n_vectors, order).
+
+    With ``auto_reweigh``, a uniform vector over more orders than the hypothesis length ``c``
+    becomes uniform over ``c`` orders (NLTK reweighs only its default ``(0.25,) * 4``; on
+    ``probs`` the expected length is rounded).
+    """
+    dtype, device = hyp_lengths.dtype, hyp_lengths.device
+    rows = [torch.tensor(w + (0.0,) * (order - len(w)), dtype=dtype, device=device) for w in sets]
+    rows = [r.expand(*hyp_lengths.shape, order) for r in rows]
+    if auto_reweigh:
+        c = hyp_lengths.detach()
+        k = torch.round(c).clamp_min(1).unsqueeze(-1)  # (..., 1)
+        orders = torch.arange(1, order + 1, dtype=dtype, device=device)
+        reweighed = (orders <= k).to(dtype) / k  # (..., order): 1/c on the first c orders
+        rows = [
+            torch.where((c < len(w)).unsqueeze(-1), reweighed, r) if len(set(w)) == 1 else r
+            for w, r in zip(sets, rows, strict=True)
+        ]
+    return torch.stack(rows, -2)
+
+
+def bleu_from_statistics(
+    stats: BleuStatistics,
+    weights: Weights,
+    *,
+    corpus: bool = True,
+    smoothing_method: SmoothingMethod = None,
+    auto_reweigh: bool = False,
+) -> Tensor:
+    r"""BLEU from its statistics (eq. 9): :math:`\mathrm{BP} \exp \sum_n w_n \log \tilde p_n`.
+
+    As NLTK: no unigram match gives 0; without smoothing a zero precision of a higher order
+    enters the logarithm as the smallest positive float, so the score is tiny, not 0; a smoothed
+    precision that is still 0 drops out of the sum.
+
+    Args:
+        stats: per-sentence statistics from :func:`bleu_statistics`, with at least as many
+            orders as the longest weight vector (one more for smoothing methods 5 and 7).
+        weights: one weight per n-gram order, or a list of such vectors (NLTK's list of weight
+            tuples), scored at once.
+        corpus: sum numerators, denominators and lengths over the batch before dividing (corpus
+            BLEU); otherwise one score per sentence.
+        smoothing_method: 0-7, NLTK's ``"method0"``-``"method7"`` or a :class:`BleuSmoothing`.
+        auto_reweigh: make a uniform weight vector uniform over the first ``c`` orders when the
+            hypothesis length ``c`` is shorter than the vector (NLTK's ``auto_reweigh``).
+
+    Returns:
+        A scalar (corpus) or shape ``(batch,)``; with a list of weight vectors, one more axis
+        at the end, one score per vector.
+    """
+    if not isinstance(auto_reweigh, bool):
+        raise ValueError(f"auto_reweigh must be a bool, got {auto_reweigh!r}")
+    sets, single, order = _as_weight_sets(weights, None)
+    smoothing = _as_smoothing(smoothing_method)
+    _check_smoothing(smoothing, order)
+    stats = _aggregate(stats, corpus)
+    p = _smooth(stats, smoothing, order)  # (..., N)
+    log_p = torch.log(torch.where(p > 0, p, torch.ones_like(p)))  # a 0 drops out, as in NLTK
+    w = _weight_matrix(sets, order, stats.hyp_lengths, auto_reweigh)  # (..., J, N)
+    bp = brevity_penalty(hyp_length=stats.hyp_lengths, ref_length=stats.ref_lengths)
+    score = bp.unsqueeze(-1) * torch.exp((w * log_p.unsqueeze(-2)).sum(-1))  # (..., J)
+    score = torch.where(stats.matches[..., :1] > 0, score, torch.zeros_like(score))
+    return score[..., 0] if single else score
 
 
 def gleu_from_statistics(stats: GleuStatistics, *, corpus: bool = True) -> Tensor:
@@ -776,36 +1199,95 @@ def gleu_from_statistics(stats: GleuStatistics, *, corpus: bool = True) -> Tenso
     return torch.where(totals > 0, matches / safe, torch.zeros_like(matches))
 
 
+def _bleu(
+    hypotheses: Hypotheses,
+    references: References,
+    *,
+    corpus: bool,
+    eos_id: int | None,
+    max_order: int | None,
+    weights: Weights | None,
+    smoothing_method: SmoothingMethod,
+    auto_reweigh: bool,
+    reference_mask: ReferenceMask | None,
+    n_references: Tensor | Sequence[int] | None,
+) -> Tensor:
+    sets, single, order = _as_weight_sets(weights, max_order)
+    smoothing = _as_smoothing(smoothing_method)
+    _check_smoothing(smoothing, order)
+    if not isinstance(auto_reweigh, bool):
+        raise ValueError(f"auto_reweigh must be a bool, got {auto_reweigh!r}")
+    stats = bleu_statistics(
+        hypotheses,
+        references,
+        eos_id=eos_id,
+        max_order=_statistics_order(smoothing, order),
+        reference_mask=reference_mask,
+        n_references=n_references,
+    )
+    return bleu_from_statistics(
+        stats,
+        sets[0] if single else sets,
+        corpus=corpus,
+        smoothing_method=smoothing,
+        auto_reweigh=auto_reweigh,
+    )
+
+
 def corpus_bleu(
     hypotheses: Hypotheses,
     references: References,
     *,
     eos_id: int | None = None,
-    max_order: int = 4,
-    weights: Sequence[float] | None = None,
+    max_order: int | None = None,
+    weights: Weights | None = None,
+    smoothing_method: SmoothingMethod = None,
+    auto_reweigh: bool = False,
+    reference_mask: ReferenceMask | None = None,
+    n_references: Tensor | Sequence[int] | None = None,
 ) -> Tensor:
     """Corpus BLEU, differentiable in ``probs``; NLTK's ``corpus_bleu`` on hard inputs.
 
     Args:
         hypotheses: ``probs`` ``(batch, length, vocab)``, ``token_ids`` ``(batch, length)`` or
-            a list of token lists.
+            a list of token lists (int ids or strings).
         references: ids ``(batch, ref_length)`` / ``(batch, n_refs, ref_length)``, or NLTK's
             list of reference lists.
         eos_id: end-of-sequence token; a sentence ends before its first EOS.
-        max_order: the largest n-gram order (NLTK: ``len(weights)``).
-        weights: weights of the log precisions, default ``1 / max_order`` each.
+        max_order: the largest n-gram order; default ``len(weights)`` (4 without weights).
+        weights: weights of the log precisions, default ``1 / max_order`` each; or a list of
+            weight vectors (as NLTK's list of weight tuples), scored in one pass.
+        smoothing_method: 0-7, NLTK's ``"method0"``-``"method7"`` or a :class:`BleuSmoothing`
+            (default: none, NLTK's ``method0``).
+        auto_reweigh: reweigh a uniform weight vector to the hypothesis length when it is
+            shorter (NLTK's ``auto_reweigh``).
+        reference_mask: with a references tensor ``(batch, n_refs, ref_length)``, False for the
+            rows that only pad a sentence with fewer references, shape ``(batch, n_refs)``.
+        n_references: instead of ``reference_mask``, the number of references of each
+            sentence, shape ``(batch,)``.
 
     Returns:
-        A scalar tensor.
+        A scalar tensor; with a list of weight vectors, shape ``(n_vectors,)``.
 
     Example:
         >>> hyp = [[1, 2, 3, 4, 5]]
         >>> round(corpus_bleu(hyp, [[[1, 2, 3, 4, 6]]]).item(), 4)
         0.6687
+        >>> corpus_bleu(hyp, [[[1, 2, 3, 4, 6]]], weights=[(1.0,), (0.5, 0.5)])
+        tensor([0.8000, 0.7746], dtype=torch.float64)
     """
-    w = _as_weights(weights, max_order)
-    stats = bleu_statistics(hypotheses, references, eos_id=eos_id, max_order=max_order)
-    return bleu_from_statistics(stats, w, corpus=True)
+    return _bleu(
+        hypotheses,
+        references,
+        corpus=True,
+        eos_id=eos_id,
+        max_order=max_order,
+        weights=weights,
+        smoothing_method=smoothing_method,
+        auto_reweigh=auto_reweigh,
+        reference_mask=reference_mask,
+        n_references=n_references,
+    )
 
 
 def sentence_bleu(
@@ -813,16 +1295,34 @@ def sentence_bleu(
     references: References,
     *,
     eos_id: int | None = None,
-    max_order: int = 4,
-    weights: Sequence[float] | None = None,
+    max_order: int | None = None,
+    weights: Weights | None = None,
+    smoothing_method: SmoothingMethod = None,
+    auto_reweigh: bool = False,
+    reference_mask: ReferenceMask | None = None,
+    n_references: Tensor | Sequence[int] | None = None,
 ) -> Tensor:
     """BLEU of each sentence, shape ``(batch,)``; NLTK's ``sentence_bleu`` on hard inputs.
 
-    Arguments as in :func:`corpus_bleu`.
+    Arguments as in :func:`corpus_bleu`; with a list of weight vectors the shape is
+    ``(batch, n_vectors)``.
+
+    Example:
+        >>> sentence_bleu([[1, 2, 3]], [[[1, 2, 4, 5]]], smoothing_method="method4")
+        tensor([0.1517], dtype=torch.float64)
     """
-    w = _as_weights(weights, max_order)
-    stats = bleu_statistics(hypotheses, references, eos_id=eos_id, max_order=max_order)
-    return bleu_from_statistics(stats, w, corpus=False)
+    return _bleu(
+        hypotheses,
+        references,
+        corpus=False,
+        eos_id=eos_id,
+        max_order=max_order,
+        weights=weights,
+        smoothing_method=smoothing_method,
+        auto_reweigh=auto_reweigh,
+        reference_mask=reference_mask,
+        n_references=n_references,
+    )
 
 
 def corpus_gleu(
@@ -832,6 +1332,8 @@ def corpus_gleu(
     eos_id: int | None = None,
     min_len: int = 1,
     max_len: int = 4,
+    reference_mask: ReferenceMask | None = None,
+    n_references: Tensor | Sequence[int] | None = None,
 ) -> Tensor:
     """Corpus GLEU (Wu et al. 2016), differentiable; NLTK's ``corpus_gleu`` on hard inputs.
 
@@ -841,6 +1343,8 @@ def corpus_gleu(
         eos_id: end-of-sequence token.
         min_len: the smallest n-gram order counted.
         max_len: the largest n-gram order counted.
+        reference_mask: as in :func:`corpus_bleu`.
+        n_references: as in :func:`corpus_bleu`.
 
     Returns:
         A scalar tensor.
@@ -849,7 +1353,15 @@ def corpus_gleu(
         >>> round(corpus_gleu([[1, 2, 3]], [[[1, 2, 4]]]).item(), 4)
         0.5
     """
-    stats = gleu_statistics(hypotheses, references, eos_id=eos_id, min_len=min_len, max_len=max_len)
+    stats = gleu_statistics(
+        hypotheses,
+        references,
+        eos_id=eos_id,
+        min_len=min_len,
+        max_len=max_len,
+        reference_mask=reference_mask,
+        n_references=n_references,
+    )
     return gleu_from_statistics(stats, corpus=True)
 
 
@@ -860,12 +1372,22 @@ def sentence_gleu(
     eos_id: int | None = None,
     min_len: int = 1,
     max_len: int = 4,
+    reference_mask: ReferenceMask | None = None,
+    n_references: Tensor | Sequence[int] | None = None,
 ) -> Tensor:
     """GLEU of each sentence, shape ``(batch,)``; NLTK's ``sentence_gleu`` on hard inputs.
 
     Arguments as in :func:`corpus_gleu`.
     """
-    stats = gleu_statistics(hypotheses, references, eos_id=eos_id, min_len=min_len, max_len=max_len)
+    stats = gleu_statistics(
+        hypotheses,
+        references,
+        eos_id=eos_id,
+        min_len=min_len,
+        max_len=max_len,
+        reference_mask=reference_mask,
+        n_references=n_references,
+    )
     return gleu_from_statistics(stats, corpus=False)
 
 
@@ -881,30 +1403,54 @@ def bleu_loss(
     references: References,
     *,
     eos_id: int | None = None,
-    max_order: int = 4,
+    max_order: int | None = None,
     weights: Sequence[float] | None = None,
     level: Literal["corpus", "sentence"] = "corpus",
     eps: float = 1e-10,
+    smoothing_method: SmoothingMethod = None,
+    auto_reweigh: bool = False,
+    reference_mask: ReferenceMask | None = None,
+    n_references: Tensor | Sequence[int] | None = None,
 ) -> Tensor:
     r"""The BLEU loss :math:`-\log(\mathrm{BLEU} + \epsilon)`.
+
+    Without smoothing, a short hypothesis (fewer tokens than ``max_order``) has no n-gram of the
+    top order, its BLEU is about the smallest float and the loss is flat at
+    :math:`-\log \epsilon`; a smoothing (e.g. ``smoothing_method=1``, 2 or 3) keeps a gradient.
 
     Args:
         probs: token distributions ``(batch, length, vocab)``.
         references: as in :func:`corpus_bleu`.
         eos_id: end-of-sequence token.
-        max_order: the largest n-gram order.
-        weights: weights of the log precisions.
+        max_order: the largest n-gram order (default ``len(weights)``, or 4).
+        weights: one weight vector for the log precisions.
         level: ``"corpus"`` scores the batch as one corpus; ``"sentence"`` averages the losses
             of the sentences.
         eps: keeps the loss finite at a zero score.
+        smoothing_method: as in :func:`corpus_bleu`.
+        auto_reweigh: as in :func:`corpus_bleu`.
+        reference_mask: as in :func:`corpus_bleu`.
+        n_references: as in :func:`corpus_bleu`.
 
     Returns:
         A scalar tensor.
     """
     _check_loss_args(level, eps)
-    w = _as_weights(weights, max_order)
-    stats = bleu_statistics(probs, references, eos_id=eos_id, max_order=max_order)
-    score = bleu_from_statistics(stats, w, corpus=level == "corpus")
+    _, single, _ = _as_weight_sets(weights, max_order)
+    if not single:
+        raise ValueError("bleu_loss takes one weight vector; score several with corpus_bleu")
+    score = _bleu(
+        probs,
+        references,
+        corpus=level == "corpus",
+        eos_id=eos_id,
+        max_order=max_order,
+        weights=weights,
+        smoothing_method=smoothing_method,
+        auto_reweigh=auto_reweigh,
+        reference_mask=reference_mask,
+        n_references=n_references,
+    )
     return -torch.log(score + eps).mean()
 
 
@@ -917,12 +1463,22 @@ def gleu_loss(
     max_len: int = 4,
     level: Literal["corpus", "sentence"] = "corpus",
     eps: float = 1e-10,
+    reference_mask: ReferenceMask | None = None,
+    n_references: Tensor | Sequence[int] | None = None,
 ) -> Tensor:
     r"""The GLEU loss :math:`-\log(\mathrm{GLEU} + \epsilon)`.
 
     Arguments as in :func:`bleu_loss`, with GLEU's ``min_len`` and ``max_len``.
     """
     _check_loss_args(level, eps)
-    stats = gleu_statistics(probs, references, eos_id=eos_id, min_len=min_len, max_len=max_len)
+    stats = gleu_statistics(
+        probs,
+        references,
+        eos_id=eos_id,
+        min_len=min_len,
+        max_len=max_len,
+        reference_mask=reference_mask,
+        n_references=n_references,
+    )
     score = gleu_from_statistics(stats, corpus=level == "corpus")
     return -torch.log(score + eps).mean()
