@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from collections import deque
+
+import numpy as np
 import ot
 import pytest
 import torch
 
+from beyond_mle import optimal_transport
 from beyond_mle.optimal_transport import (
     cosine_cost,
     ipot,
@@ -201,7 +206,13 @@ def test_ot_sequence_loss():
         (lambda: ipot(torch.rand(3)), "cost"),
         (lambda: ipot(torch.rand(3, 3), torch.tensor([0.5, 0.5])), "a"),
         (lambda: ipot(torch.rand(3, 3), b=torch.tensor([0.5, 0.6, -0.1])), "b"),
-        (lambda: ipot(torch.rand(2, 2), torch.tensor([0.3, 0.3])), "sum to 1"),
+        (lambda: ipot(torch.rand(2, 2), torch.tensor([0.3, 0.3])), "same mass"),
+        (lambda: ipot(torch.rand(2, 2), torch.tensor([0.0, 0.0]), torch.zeros(2)), "positive mass"),
+        (lambda: ipot(torch.rand(2, 2), torch.tensor([0.5, torch.nan])), "finite"),
+        (lambda: ipot(torch.tensor([[0.0, torch.nan], [1.0, 0.0]])), "NaN"),
+        (lambda: ipot(torch.tensor([[0.0, -torch.inf], [1.0, 0.0]])), "-inf"),
+        (lambda: ipot(torch.tensor([[torch.inf, torch.inf], [1.0, 0.0]])), "no transport plan"),
+        (lambda: sinkhorn(torch.tensor([[0.0, torch.nan], [1.0, 0.0]])), "NaN"),
         (lambda: ipot_distance(torch.rand(3, 3), gradient="exact"), "gradient"),
         (lambda: sinkhorn(torch.rand(3, 3), epsilon=-1.0), "epsilon"),
         (lambda: cosine_cost(torch.rand(3, 2), torch.rand(3, 4)), "x and y"),
@@ -211,3 +222,252 @@ def test_ot_sequence_loss():
 def test_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# --- stability: the authors' iteration as the reference, POT's exact solver at every scale ---
+
+
+def _authors_ipot(cost, a, b, beta: float, iterations: int, inner_steps: int = 1):
+    """Algorithm 1 of Xie et al. (2020) as written: multiplicative updates on e^{-C/beta}.
+
+    The reference for the stabilised iterates; valid only while e^{-C/beta} stays in range.
+    """
+    kernel = torch.exp(-cost / beta)
+    plan = a.unsqueeze(-1) * b.unsqueeze(-2)
+    sigma = torch.ones_like(b)
+    for _ in range(iterations):
+        q = kernel * plan
+        for _ in range(inner_steps):
+            delta = a / (q @ sigma.unsqueeze(-1)).squeeze(-1)
+            sigma = b / (q.transpose(-2, -1) @ delta.unsqueeze(-1)).squeeze(-1)
+        plan = delta.unsqueeze(-1) * q * sigma.unsqueeze(-2)
+    return plan
+
+
+def _last(plans):
+    (plan,) = deque(plans, maxlen=1)
+    return plan
+
+
+def _pot_stabilisation_data():
+    """The cost data of POT's stabilisation test (PythonOT/POT, test/test_bregman.py,
+    test_sinkhorn_stabilization): squared distances between 100 bins (``dist0``, up to 9801)
+    and two Gaussian histograms (means 30 and 40, std 10)."""
+    n = 100
+    a = torch.from_numpy(ot.datasets.make_1D_gauss(n, m=30, s=10))
+    b = torch.from_numpy(ot.datasets.make_1D_gauss(n, m=40, s=10))
+    return torch.from_numpy(ot.utils.dist0(n)), a, b
+
+
+@pytest.mark.parametrize("inner_steps", [1, 3])
+def test_log_domain_iterates_are_the_authors(inner_steps):
+    """The logarithmic updates give the authors' iterates, step by step, where theirs are valid."""
+    cost, a, b = _problem(2, 9, 7, seed=21, uniform=False)
+    beta, iterations = 0.05, 120  # R = max C / beta about 25: the authors' updates are exact
+    reference = [_authors_ipot(cost, a, b, beta, t, inner_steps) for t in (1, 10, iterations)]
+    logs = list(optimal_transport._ipot_log_plans(cost, a, b, beta, iterations, inner_steps))
+    for plan, t in zip(reference, (1, 10, iterations), strict=True):
+        torch.testing.assert_close(logs[t - 1], plan, atol=1e-13, rtol=1e-9)
+    # the public function (row-shifted cost, plain updates here) is the same iteration
+    torch.testing.assert_close(
+        ipot(cost, a, b, beta=beta, iterations=iterations, inner_steps=inner_steps),
+        reference[-1],
+        atol=1e-13,
+        rtol=1e-9,
+    )
+
+
+@pytest.mark.parametrize(("scale", "offset"), [(1e-3, 0.0), (1e3, 0.0), (1.0, 1e3), (25.0, 1e6)])
+def test_iterates_do_not_change_with_the_cost_s_units_or_offset(scale, offset):
+    """IPOT on s C + k with beta s equals the authors' iteration on C with beta, at any step."""
+    cost, a, b = _problem(2, 12, 10, seed=22, uniform=False)
+    beta, iterations = 0.1, 200
+    reference = _authors_ipot(cost, a, b, beta, iterations)
+    plan = ipot(scale * cost + offset, a, b, beta=beta * scale, iterations=iterations)
+    torch.testing.assert_close(plan, reference, atol=1e-10, rtol=1e-6)
+
+
+def test_the_two_updates_agree_on_either_side_of_the_switch():
+    """Just below the switch (plain updates) and just above (logarithms), the same plans."""
+    cost, a, b = _problem(3, 20, 20, seed=23, uniform=False)
+    for dtype, atol in ((torch.float64, 1e-12), (torch.float32, 1e-5)):
+        c, x, y = cost.to(dtype), a.to(dtype), b.to(dtype)
+        limit = optimal_transport._PLAIN_RANGE * math.log(torch.finfo(dtype).max)
+        shifted = optimal_transport._row_shifted(c, y)
+        for ratio in (0.9, 1.1):  # R / limit
+            beta = shifted.max().item() / (ratio * limit)
+            assert optimal_transport._plain_is_safe(shifted, beta) == (ratio < 1)
+            plain = _last(optimal_transport._ipot_plans(shifted, x, y, beta, 150, 1))
+            logs = _last(optimal_transport._ipot_log_plans(shifted, x, y, beta, 150, 1))
+            torch.testing.assert_close(plain, logs, atol=atol, rtol=0)
+            torch.testing.assert_close(ipot(c, x, y, beta=beta, iterations=150), logs)
+
+
+@pytest.mark.parametrize(
+    ("scale", "offset"),
+    [
+        (1.0, 0.0),  # POT's data as it is: costs up to 9801
+        (25.0, 0.0),  # costs up to 2.5e5
+        (1 / 9801, 0.0),  # normalised by its maximum, as in POT's test_barycenter_stabilization
+        (1e-3, 1e3),
+        (1e3, 1e6),
+    ],
+)
+def test_ipot_reaches_exact_emd_on_pot_stabilisation_data(scale, offset):
+    """Within 1e-4 of POT's ot.emd2 at every scale and offset, beta 1/100 of the cost's range."""
+    base, a, b = _pot_stabilisation_data()
+    cost = scale * base + offset
+    plan = ipot(cost, a, b, beta=0.01 * scale * base.max().item(), iterations=3000)
+    exact = ot.emd2(a.numpy(), b.numpy(), cost.numpy())
+    assert abs(transport_cost(plan, cost).item() - exact) / exact < 1e-4
+    # the offset-free cost of the same plan: what the offset could hide
+    exact_unshifted = ot.emd2(a.numpy(), b.numpy(), (scale * base).numpy())
+    unshifted = transport_cost(plan, scale * base).item()
+    assert abs(unshifted - exact_unshifted) / exact_unshifted < 1e-4
+    torch.testing.assert_close(plan.sum(-2), b)
+    torch.testing.assert_close(plan.sum(-1), a, atol=1e-5, rtol=0)
+
+
+def test_ipot_reaches_exact_emd_on_pot_median_normalised_costs():
+    """POT's test_stabilized_vs_sinkhorn_multidim (test/test_bregman.py): dist0(100) / median,
+    one Gaussian (mean 20, std 5) to two (60, 8 and 30, 4); the default beta suffices."""
+    n = 100
+    base = ot.utils.dist0(n)
+    cost = torch.from_numpy(base / np.median(base)).expand(2, n, n)
+    a = torch.from_numpy(ot.datasets.make_1D_gauss(n, m=20, s=5)).expand(2, n)
+    b = torch.stack(
+        [
+            torch.from_numpy(ot.datasets.make_1D_gauss(n, m=mu, s=sd))
+            for mu, sd in ((60, 8), (30, 4))
+        ]
+    )
+    exact = _emd2(cost, a, b)
+    value = ipot_distance(cost, a, b, iterations=2000)
+    assert ((value - exact) / exact).abs().max() < 1e-4
+
+
+def test_the_issue_s_costs_with_the_default_beta():
+    """Each of these gave NaN or 0 before the logarithmic updates (issue 14, item 2)."""
+    cost, a, b = _problem(1, 30, 30, seed=0, uniform=True)
+    exact = _emd2(cost, a, b)
+    # shifted by +1000: the same plan as the unshifted cost, so exactly 1000 more
+    torch.testing.assert_close(
+        ipot_distance(cost + 1000, a, b), ipot_distance(cost, a, b) + 1000, atol=1e-9, rtol=0
+    )
+    converged = ipot(cost + 1000, a, b, beta=0.1, iterations=2000, inner_steps=3)
+    assert ((transport_cost(converged, cost) - exact) / exact).abs().max() < 1e-4
+    # scaled by 1000: beta is 1/2000 of the range now, and more iterations reach the optimum
+    scaled = ipot_distance(1000 * cost, a, b, iterations=5000)
+    assert ((scaled - 1000 * exact) / (1000 * exact)).abs().max() < 1e-4
+    # POT's data (up to 1e4) and 25 times it (2.5e5): beta 0.5 is 1/20,000 of the range or less
+    base, a, b = _pot_stabilisation_data()
+    for scale in (1.0, 25.0):
+        with pytest.warns(RuntimeWarning, match="far from a transport plan"):
+            plan = ipot(scale * base, a, b)
+        assert torch.isfinite(plan).all()
+        torch.testing.assert_close(plan.sum(-2), b)  # a finite plan, columns exact, rows far off
+    # the module docstring's claim: 5,000 iterations of the default beta stay 1e-3 off on 1e4
+    exact = ot.emd2(a.numpy(), b.numpy(), base.numpy())
+    assert abs(ipot_distance(base, a, b, iterations=5000).item() - exact) / exact > 1e-3
+
+
+def test_forbidden_pairs_get_no_mass():
+    """+inf marks a forbidden pair, which gets no mass, as in POT's ot.emd."""
+    # POT's own handling of +inf, on the 2 x 2 problem it solves directly (0.9.7)
+    pot_cases = [
+        ([[0.0, math.inf], [1.0, 0.0]], [[0.5, 0.0], [0.0, 0.5]]),
+        ([[math.inf, 1.0], [1.0, math.inf]], [[0.0, 0.5], [0.5, 0.0]]),
+    ]
+    half = np.array([0.5, 0.5])
+    for rows, expected in pot_cases:
+        cost = torch.tensor(rows, dtype=torch.float64)
+        np.testing.assert_allclose(ot.emd(half, half, cost.numpy()), expected)
+        plan = ipot(cost, iterations=300)
+        torch.testing.assert_close(
+            plan, torch.tensor(expected, dtype=torch.float64), atol=1e-8, rtol=0
+        )
+        assert transport_cost(plan, cost).item() == pytest.approx(ot.emd2(half, half, cost.numpy()))
+    # a larger problem: POT 0.9.7's dense solver calls it infeasible with +inf entries, so the
+    # reference gives the forbidden pairs a prohibitive finite cost instead
+    gen = torch.Generator().manual_seed(7)
+    base = torch.cdist(*torch.rand(2, 9, 2, generator=gen, dtype=torch.float64))
+    forbid = torch.rand(9, 9, generator=gen) < 0.3
+    forbid.fill_diagonal_(False)  # the identity stays allowed: a plan exists
+    cost = base.masked_fill(forbid, math.inf)
+    u = torch.full((9,), 1 / 9, dtype=torch.float64)
+    exact = ot.emd2(u.numpy(), u.numpy(), base.masked_fill(forbid, 1e6).numpy())
+    for scale, beta, inner in ((1.0, 0.1, 3), (1000.0, 100.0, 3), (1.0, 0.02, 1)):  # plain, logs
+        plan = ipot(scale * cost, u, u, beta=beta, iterations=2000, inner_steps=inner)
+        assert plan[forbid].abs().max() == 0
+        assert transport_cost(plan, cost).item() == pytest.approx(exact, rel=1e-6)
+    # gradients stay finite, and zero at the forbidden pairs, on either kind of update
+    for beta in (0.1, 0.01):
+        c = cost.clone().requires_grad_()
+        (grad,) = torch.autograd.grad(ipot_distance(c, u, u, beta=beta, iterations=20), c)
+        assert torch.isfinite(grad).all() and grad[forbid].abs().max() == 0
+    entropic = sinkhorn(cost, u, u, epsilon=0.05, iterations=300)
+    assert torch.isfinite(entropic).all() and entropic[forbid].abs().max() == 0
+    # a padded row may be forbidden everywhere; a kept row may not
+    padded = torch.cat([cost, torch.full((1, 9), math.inf, dtype=torch.float64)])
+    a_pad = torch.cat([u, torch.zeros(1, dtype=torch.float64)])
+    torch.testing.assert_close(ipot(padded, a_pad, u, beta=0.1, iterations=50)[:9],
+                               ipot(cost, u, u, beta=0.1, iterations=50))  # fmt: skip
+    with pytest.raises(ValueError, match="no transport plan"):
+        ipot(padded, torch.full((10,), 0.1, dtype=torch.float64), torch.full((9,), 1 / 9))
+    assert transport_cost(torch.eye(2), torch.tensor([[0.0, math.inf], [math.inf, 0.0]])) == 0
+    assert transport_cost(torch.ones(2, 2), torch.tensor([[0.0, math.inf], [1.0, 0.0]])) == math.inf
+
+
+def test_unnormalised_marginals_with_equal_mass_as_pot():
+    """POT's ot.emd2 accepts marginals with the same mass, not only probability vectors."""
+    cost, a, b = _problem(2, 7, 5, seed=24, uniform=False)
+    mass = 3.0
+    exact = torch.tensor(
+        [ot.emd2(mass * a[i].numpy(), mass * b[i].numpy(), cost[i].numpy()) for i in range(2)],
+        dtype=torch.float64,
+    )
+    torch.testing.assert_close(exact, mass * _emd2(cost, a, b))
+    plan = ipot(cost, mass * a, mass * b, beta=0.1, iterations=2000, inner_steps=3)
+    assert (((transport_cost(plan, cost) - exact) / exact).abs() < 1e-4).all()
+    torch.testing.assert_close(plan.sum(-1), mass * a, atol=1e-6, rtol=1e-3)
+    torch.testing.assert_close(
+        plan, mass * ipot(cost, a, b, beta=0.1, iterations=2000, inner_steps=3)
+    )
+    # masses that differ: POT refuses them, and so does ipot, naming the sums
+    with pytest.raises(AssertionError, match="same sum"):
+        ot.emd2(3 * a[0].numpy(), 2 * b[0].numpy(), cost[0].numpy())
+    with pytest.raises(ValueError, match="same mass"):
+        ipot(cost, 3 * a, 2 * b)
+    with pytest.raises(ValueError, match="None is uniform with mass 1"):
+        ipot(cost, 3 * a)
+    # a gap within the tolerance: b is rescaled to a's mass, as POT does
+    nudged = ipot(cost, a, b * (1 + 5e-5), beta=0.1, iterations=50)
+    torch.testing.assert_close(nudged, ipot(cost, a, b, beta=0.1, iterations=50))
+
+
+def test_gradcheck_logarithmic_updates_with_padding():
+    """gradcheck through the logarithmic updates (R = max C / beta > the switch), padded."""
+    cost, a, b = _problem(1, 4, 3, seed=25, uniform=False)
+    beta = 0.01  # R about 100 > 44: logarithms
+    assert not optimal_transport._plain_is_safe(optimal_transport._row_shifted(cost, b), beta)
+    a_pad = torch.cat([a, torch.zeros(1, 1, dtype=torch.float64)], -1)
+    b_pad = torch.cat([torch.zeros(1, 1, dtype=torch.float64), b], -1)
+    big = torch.rand(1, 5, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
+    big[:, :4, 1:] = cost
+    big.requires_grad_()
+    assert torch.autograd.gradcheck(
+        lambda c: ipot_distance(c, a_pad, b_pad, beta=beta, iterations=6, inner_steps=2), (big,)
+    )
+    x, y = a.clone().requires_grad_(), b.clone().requires_grad_()
+
+    def fn(c, p, q):
+        return ipot_distance(c, p / p.sum(-1, keepdim=True), q / q.sum(-1, keepdim=True),
+                             beta=beta, iterations=6)  # fmt: skip
+
+    assert torch.autograd.gradcheck(fn, (cost.clone().requires_grad_(), x, y))
+
+
+def test_doctests_of_the_module_pass():
+    import doctest
+
+    assert doctest.testmod(optimal_transport).failed == 0
