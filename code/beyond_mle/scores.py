@@ -30,26 +30,75 @@ scores claimed by Zhou, Zhang and Wang). The AM score keeps the reference throug
 Conventions: logarithms are natural (nats), :math:`0 \log 0 = 0`; scores are 0-dim tensors in the
 dtype of ``probs`` (promoted with that of ``reference_probs``), differentiable in the inputs where
 every probability is positive (e.g. ``probs = softmax(logits)``).
+
+One score or the mean over splits. :func:`inception_score` and :func:`mode_score` give one score
+of all ``N`` rows. Published Inception scores are instead a mean and standard deviation: those
+of the score of each of 10 disjoint splits of the samples, as Salimans et al. (2016) computed
+their figures (their code, below), and this is what :func:`inception_score_splits` and
+:func:`mode_score_splits` return. The two are different
+numbers: the score of a split sees only its own marginal, whose entropy is biased low on few
+rows, so the split mean is as a rule below the one-score figure, the more so the more classes
+and the fewer rows per split. How the rows are split differs between the implementations people
+compare with; ``convention`` picks one (the choice is recorded in the result):
+
+========================  =======================  ==========================  ==============
+``convention``            row order                split ``i`` (of ``S``)      std
+========================  =======================  ==========================  ==============
+``"salimans2016"``        as given                 rows ``iN//S`` to           population
+                                                   ``(i+1)N//S - 1``           (ddof 0)
+``"torch-fidelity"``      ``numpy.random.          as ``"salimans2016"``       population
+                          RandomState(seed)        after the permutation       (ddof 0)
+                          .permutation(N)``,
+                          seed 2020 by default
+``"torchmetrics"``        ``torch.randperm(N)``    ``torch.chunk``: blocks of  sample
+                          (the global torch RNG    ``ceil(N/S)`` rows, the     (ddof 1)
+                          unless ``seed`` is       last one shorter; fewer
+                          given)                   than ``S`` blocks if the
+                                                   rows run out first
+========================  =======================  ==========================  ==============
+
+``"salimans2016"`` is ``get_inception_score`` of openai/improved-gan
+(``inception_score/model.py``), the code behind the paper's numbers; ``"torch-fidelity"`` is
+``isc_features_to_metric`` of toshas/torch-fidelity (``torch_fidelity/metric_isc.py``, options
+``isc_splits``, ``samples_shuffle``, ``rng_seed``), which reproduces the first on unshuffled
+input; ``"torchmetrics"`` is ``InceptionScore.compute`` of Lightning-AI/torchmetrics
+(``src/torchmetrics/image/inception.py``). In the first two every row is used and split sizes
+differ by at most one, the remainder of ``N / S`` going to splits spread over the range; in the
+third all blocks but the last have ``ceil(N/S)`` rows (12 rows in ``S = 10``: six blocks of 2).
+Those libraries take logits and apply the softmax themselves (torch-fidelity in float64); on
+``probs = softmax(logits)`` the functions here agree with them to rounding. Unlike the original
+code (``np.log(part)``), a zero probability is no ``nan`` here.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import Tensor
 
 from beyond_mle.divergences import check_distribution
 
 __all__ = [
+    "SPLIT_CONVENTIONS",
     "AMScoreTerms",
     "InceptionScoreTerms",
+    "SplitScores",
     "am_score",
     "am_score_terms",
     "inception_score",
+    "inception_score_splits",
     "inception_score_terms",
     "mode_score",
+    "mode_score_splits",
 ]
+
+SPLIT_CONVENTIONS = ("salimans2016", "torch-fidelity", "torchmetrics")
+"""The split conventions of :func:`inception_score_splits` (see the module docstring)."""
+
+_TORCH_FIDELITY_SEED = 2020  # torch-fidelity's default rng_seed
 
 
 @dataclass(frozen=True)
@@ -102,6 +151,29 @@ class AMScoreTerms:
         return self.marginal_kl + self.reference_entropy
 
 
+@dataclass(frozen=True)
+class SplitScores:
+    r"""A score computed on each of ``S`` disjoint splits of the samples, with its mean and spread.
+
+    Attributes:
+        scores: the score of each split, shape ``(S,)``, in split order.
+        mean: the mean of ``scores``, 0-dim: the figure papers report.
+        std: the standard deviation of ``scores``, 0-dim, with ``ddof`` degrees of freedom
+            removed (``nan`` for one split when ``ddof`` is 1): the figure after the
+            :math:`\pm`.
+        sizes: the number of rows in each split.
+        ddof: 0 (population std) or 1 (sample std), as ``convention`` prescribes.
+        convention: the split convention, one of :data:`SPLIT_CONVENTIONS`.
+    """
+
+    scores: Tensor
+    mean: Tensor
+    std: Tensor
+    sizes: tuple[int, ...]
+    ddof: int
+    convention: str
+
+
 # --------------------------------------------------------------------------------------------
 # Inputs and shared pieces
 # --------------------------------------------------------------------------------------------
@@ -140,6 +212,57 @@ def _entropy(probs: Tensor) -> Tensor:
 def _kl(p: Tensor, q: Tensor) -> Tensor:
     """KL(p || q) along the last dimension, broadcasting; 0 where p = 0, inf where p > 0 = q."""
     return (torch.xlogy(p, p) - torch.xlogy(p, q)).sum(-1)
+
+
+def _split_indices(
+    n: int, splits: int, convention: str, seed: int | None, device: torch.device
+) -> list[Tensor]:
+    """The row indices of each split of ``n`` rows under ``convention`` (validated first)."""
+    if convention not in SPLIT_CONVENTIONS:
+        raise ValueError(f"convention must be one of {SPLIT_CONVENTIONS}, got {convention!r}")
+    if isinstance(splits, bool) or not isinstance(splits, int) or not 1 <= splits <= n:
+        raise ValueError(
+            f"splits must be an integer from 1 to the number of samples N = {n}, got {splits!r}"
+        )
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32
+    ):
+        raise ValueError(f"seed must be None or an integer in [0, 2**32), got {seed!r}")
+    if convention == "salimans2016":
+        if seed is not None:
+            raise ValueError(
+                "seed must be None for convention 'salimans2016', which keeps the rows in order"
+            )
+        order = torch.arange(n)
+    elif convention == "torch-fidelity":
+        rng = np.random.RandomState(_TORCH_FIDELITY_SEED if seed is None else seed)
+        order = torch.from_numpy(rng.permutation(n))
+    else:  # torchmetrics: the global RNG, as the library, unless a seed is given
+        gen = None if seed is None else torch.Generator().manual_seed(seed)
+        order = torch.randperm(n, generator=gen)
+    order = order.to(device)
+    if convention == "torchmetrics":  # torch.chunk: blocks of ceil(n / splits) rows
+        size = math.ceil(n / splits)
+        return list(order.split(size))
+    bounds = [i * n // splits for i in range(splits + 1)]  # rows [i n // S, (i + 1) n // S)
+    return [order[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _summarise(scores: list[Tensor], parts: list[Tensor], convention: str) -> SplitScores:
+    stacked = torch.stack(scores)  # (S,)
+    ddof = 1 if convention == "torchmetrics" else 0
+    if stacked.numel() > ddof:
+        std = stacked.std(correction=ddof)
+    else:  # the sample std of one value is undefined (torch.std warns and gives nan)
+        std = torch.full((), math.nan, dtype=stacked.dtype, device=stacked.device)
+    return SplitScores(
+        scores=stacked,
+        mean=stacked.mean(),
+        std=std,
+        sizes=tuple(int(part.numel()) for part in parts),
+        ddof=ddof,
+        convention=convention,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,8 +330,77 @@ def inception_score(probs: Tensor) -> Tensor:
         4.0
     """
     _check_probs(probs, "probs")
+    return _inception_score(probs)
+
+
+def _inception_score(probs: Tensor) -> Tensor:
     marginal = probs.mean(0, keepdim=True)  # (1, K) C_bar
     return torch.exp(_kl(probs, marginal).mean())  # (N,) KL(C(x_i) || C_bar) -> mean -> exp
+
+
+def inception_score_splits(
+    probs: Tensor,
+    splits: int = 10,
+    *,
+    convention: str = "torch-fidelity",
+    seed: int | None = None,
+) -> SplitScores:
+    r"""The Inception score of each of ``splits`` disjoint splits of the samples, its mean and std.
+
+    .. math::
+        \mathrm{IS}_s = \exp\Bigl(\frac{1}{|S_s|} \sum_{i \in S_s}
+            \mathrm{KL}\bigl(C(x_i) \,\|\, \bar C_s\bigr)\Bigr),
+        \qquad \bar C_s = \frac{1}{|S_s|} \sum_{i \in S_s} C(x_i),
+
+    reported as the mean and standard deviation of :math:`\mathrm{IS}_1, \dots, \mathrm{IS}_S`,
+    as the code of Salimans et al. (2016) reports it (openai/improved-gan
+    ``inception_score/model.py``, 10 splits by default). Each split is scored against its own
+    marginal :math:`\bar C_s`, so the mean is not :func:`inception_score` of all rows: it is lower
+    as a rule, since the mean of the :math:`H(\bar C_s)` is at most :math:`H(\bar C)` (the
+    entropy is concave) and falls short of it by their small-sample bias. With ``splits=1`` the
+    mean is :func:`inception_score` itself under every convention (the order of the rows does
+    not matter).
+
+    Args:
+        probs: the classifier's probabilities on the generated samples, shape ``(N, K)``.
+        splits: the number of splits ``S``, from 1 to ``N`` (10 in all three libraries).
+        convention: how rows are ordered and split and which std is taken, one of
+            :data:`SPLIT_CONVENTIONS`: ``"salimans2016"`` (rows in the given order, contiguous
+            splits, population std: the original code), ``"torch-fidelity"`` (the same after
+            torch-fidelity's seeded numpy permutation: ``calculate_metrics(isc=True)``) or
+            ``"torchmetrics"`` (a ``torch.randperm`` permutation, ``torch.chunk`` blocks,
+            sample std: ``InceptionScore().compute()``); see the module docstring.
+        seed: the permutation's seed: with ``"torch-fidelity"``, the ``rng_seed`` of
+            ``numpy.random.RandomState`` (``None``: torch-fidelity's default 2020); with
+            ``"torchmetrics"``, the seed of a fresh ``torch.Generator`` (``None``: torch's
+            global generator, as torchmetrics uses, so the draw advances it); must be ``None``
+            with ``"salimans2016"``.
+
+    Returns:
+        The per-split scores (shape ``(S,)``, fewer than ``splits`` under ``"torchmetrics"`` when
+        ``ceil(N / S)``-row blocks run out first), their mean and std, the split sizes and the
+        convention; differentiable in ``probs`` where ``probs > 0``.
+
+    Raises:
+        ValueError: if ``probs`` is not a non-empty 2-D floating tensor of rows on the simplex,
+            if ``splits`` is not an integer from 1 to ``N``, if ``convention`` is unknown, or if
+            ``seed`` is not ``None`` or an integer in ``[0, 2**32)`` (or is given with
+            ``"salimans2016"``).
+
+    Example:
+        >>> probs = torch.eye(2, dtype=torch.float64).repeat(3, 1)  # classes 0, 1, 0, 1, 0, 1
+        >>> result = inception_score_splits(probs, splits=2, convention="salimans2016")
+        >>> [round(v, 4) for v in result.scores.tolist()], result.sizes  # 3 / 2 ** (2 / 3)
+        ([1.8899, 1.8899], (3, 3))
+        >>> round(result.mean.item(), 4), result.std.item() < 1e-12  # both splits: classes 0, 1, 0
+        (1.8899, True)
+        >>> round(inception_score(probs).item(), 6)  # one score of all six rows
+        2.0
+    """
+    _check_probs(probs, "probs")
+    parts = _split_indices(probs.shape[0], splits, convention, seed, probs.device)
+    scores = [_inception_score(probs[part]) for part in parts]  # IS_s of each (|S_s|, K) split
+    return _summarise(scores, parts, convention)
 
 
 # --------------------------------------------------------------------------------------------
@@ -251,17 +443,76 @@ def mode_score(probs: Tensor, reference_probs: Tensor) -> Tensor:
         >>> round(inception_score(probs).item(), 4)
         1.3171
     """
+    probs, reference = _check_mode_inputs(probs, reference_probs)
+    return _mode_score(probs, reference)
+
+
+def _check_mode_inputs(probs: Tensor, reference_probs: Tensor) -> tuple[Tensor, Tensor]:
+    """The promoted ``probs`` and the reference marginal, checked for the MODE score."""
     probs, reference_probs = _check_pair(probs, reference_probs)
-    marginal = probs.mean(0)  # (K,) C_bar
     reference = reference_probs.mean(0)  # (K,) C_bar_train
-    if ((reference == 0) & (marginal > 0)).any():
+    if ((reference == 0) & (probs.mean(0) > 0)).any():
         raise ValueError(
             "reference_probs must give the classes used by probs a positive mean probability "
             "(the MODE score is inf - inf otherwise)"
         )
+    return probs, reference
+
+
+def _mode_score(probs: Tensor, reference: Tensor) -> Tensor:
+    marginal = probs.mean(0)  # (K,) C_bar
     expected_kl = _kl(probs, reference).mean()  # E_x KL(C(x) || C_bar_train), from (N,)
     marginal_kl = _kl(marginal, reference)  # KL(C_bar || C_bar_train)
     return torch.exp(expected_kl - marginal_kl)
+
+
+def mode_score_splits(
+    probs: Tensor,
+    reference_probs: Tensor,
+    splits: int = 10,
+    *,
+    convention: str = "torch-fidelity",
+    seed: int | None = None,
+) -> SplitScores:
+    r"""The MODE score of each of ``splits`` disjoint splits of the samples, its mean and std.
+
+    .. math::
+        \mathrm{MODE}_s = \exp\Bigl(\frac{1}{|S_s|} \sum_{i \in S_s}
+            \mathrm{KL}\bigl(C(x_i) \,\|\, \bar C^{\mathrm{train}}\bigr)
+            - \mathrm{KL}\bigl(\bar C_s \,\|\, \bar C^{\mathrm{train}}\bigr)\Bigr)
+
+    (eq. (2) of Zhou, Zhang and Wang 2017 on each split), the generated samples split as by
+    :func:`inception_score_splits` and the reference kept whole: :math:`\bar C^{\mathrm{train}}`
+    is a property of the data, not an estimate to average. The reference cancels on every split
+    as it does on all rows (see the module docstring), so each :math:`\mathrm{MODE}_s` equals
+    :math:`\mathrm{IS}_s` and the result equals that of :func:`inception_score_splits` with the
+    same ``splits``, ``convention`` and ``seed``; it is computed here from the formula as written.
+
+    Args:
+        probs: the classifier's probabilities on the generated samples, shape ``(N, K)``.
+        reference_probs: its probabilities on the reference data, shape ``(M, K)``.
+        splits: the number of splits of ``probs``, from 1 to ``N``.
+        convention: one of :data:`SPLIT_CONVENTIONS`, as in :func:`inception_score_splits`.
+        seed: the permutation's seed, as in :func:`inception_score_splits`.
+
+    Returns:
+        The per-split scores, their mean and std, the split sizes and the convention.
+
+    Raises:
+        ValueError: as :func:`mode_score` for the inputs, and as :func:`inception_score_splits`
+            for ``splits``, ``convention`` and ``seed``.
+
+    Example:
+        >>> probs = torch.eye(2, dtype=torch.float64).repeat(3, 1)
+        >>> reference_probs = torch.tensor([[0.7, 0.3]], dtype=torch.float64)
+        >>> result = mode_score_splits(probs, reference_probs, splits=2, convention="salimans2016")
+        >>> [round(v, 4) for v in result.scores.tolist()]  # as inception_score_splits
+        [1.8899, 1.8899]
+    """
+    probs, reference = _check_mode_inputs(probs, reference_probs)
+    parts = _split_indices(probs.shape[0], splits, convention, seed, probs.device)
+    scores = [_mode_score(probs[part], reference) for part in parts]  # MODE_s of each split
+    return _summarise(scores, parts, convention)
 
 
 # --------------------------------------------------------------------------------------------
