@@ -4,7 +4,9 @@ The package behind the book. Each method module computes one family of quantitie
 pure, typed torch functions; the book's chapters import them.
 
 Modules:
-    bleu: differentiable BLEU and GLEU on token distributions and on token ids.
+    bleu: differentiable BLEU and GLEU on token distributions, token ids and word lists, with
+        NLTK's smoothing methods.
+    vocabulary: word tokens to ids and back, and corpora padded into id tensors.
     bleu_analysis: the experiments of the differentiable-BLEU chapter (agreement with NLTK on
         random corpora, the softmax temperature sweep).
     token_copying, pull_to_average, sequence_reversal, teacher_forcing_leakage: the experiments
@@ -20,9 +22,13 @@ Modules:
     scheduled_sampling: the scheduled-sampling objective on two-token sequences and the
         Markov-source experiment.
     cot: cooperative training (mediator and generator objectives, the synthetic Turing test).
-    optimal_transport: IPOT and Sinkhorn on batches of cost matrices, the OT sequence loss.
+    optimal_transport: IPOT and Sinkhorn on batches of cost matrices (stabilised in the log domain
+        for large costs), the OT sequence loss.
     ot_seq2seq: seq2seq trained with and without the OT loss on a synthetic translation task.
     assignments: student versions of the chapters and grading of submissions.
+    claims: what a chapter claims of a source, the quantity measured and the test that decides it.
+    chapters: each chapter's claims, one module per chapter notebook.
+    reproduces: the page "What reproduces", from every chapter's claims and committed results.
     training: the shared, seeded training loop.
     models: seq2seq with attention, a Transformer decoder, MLP generator and discriminator, an
         LSTM language model (the oracle, generator and mediator of CoT).
@@ -42,10 +48,15 @@ Argument names used across the book (one name per concept):
     hypotheses / references: what a model produced / what it is scored against.
     eos_id: the end-of-sequence token; tokens from the first EOS on are not part of a sentence.
     max_order, weights: BLEU's largest n-gram order and the weights of its log precisions.
+    reference_mask, n_references: which reference rows of a ``(batch, n_refs, length)`` tensor
+        are present, as a mask or as a count per sentence.
+    smoothing_method, auto_reweigh: BLEU's smoothing (NLTK's methods 0-7) and NLTK's
+        reweighting of short hypotheses.
     min_len, max_len: the n-gram orders GLEU counts.
     eps: the constant in a loss ``-log(score + eps)``.
     cost, a, b, beta: a transport cost matrix, its marginals and the proximal step.
     smoothing: a label-smoothing amount.
+    splits: the number of splits a score is averaged over (Inception and MODE scores).
     seed, device: the random seed and the torch device of an experiment.
 """
 
