@@ -92,6 +92,18 @@ def test_make_oracle_falls_back_to_a_seeded_random_oracle():
     assert 0.5 < a.output.weight.std().item() < 1.5  # N(0, 1) entries
 
 
+def test_a_missing_benchmark_oracle_is_said_not_silent(monkeypatch):
+    from beyond_mle.models import lstm
+
+    monkeypatch.setattr(lstm, "oracle_file", lambda: None)
+    config = LSTMConfig(vocab_size=5000, embedding_size=32, hidden_size=32)
+    with pytest.warns(UserWarning, match="seqgan_oracle_lstm.npz was not found"):
+        _, name = make_oracle(config, seed=0)
+    assert "seeded random oracle" in name and "not comparable with the paper's" in name
+    _, chosen = make_oracle(config, seed=0, use_file=False)  # asked for: no warning, no excuse
+    assert "not found" not in chosen
+
+
 def test_sequence_log_prob_is_the_sum_of_the_steps():
     model = random_oracle(
         LSTMConfig(vocab_size=9, embedding_size=3, hidden_size=4), seed=0

@@ -25,12 +25,15 @@ seeded oracle of any shape the same way, for readers without the file.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import Tensor, nn
+
+from beyond_mle.paths import find_root
 
 __all__ = [
     "ORACLE_FILE_NAME",
@@ -307,13 +310,16 @@ def oracle_file() -> Path | None:
     in the repository (where GPU runs carry it; ignored by git); ``/work/shared/data/``; and
     ``../shared/data/`` beside the repository.
     """
-    repository = Path(__file__).resolve().parents[3]  # code/beyond_mle/models/lstm.py
-    candidates = [
-        os.environ.get(ORACLE_VARIABLE, ""),
-        repository / ".data" / ORACLE_FILE_NAME,
-        Path("/work/shared/data") / ORACLE_FILE_NAME,
-        repository.parent / "shared" / "data" / ORACLE_FILE_NAME,
-    ]
+    candidates = [os.environ.get(ORACLE_VARIABLE, "")]
+    try:
+        repository = find_root(Path(__file__).parent)
+    except FileNotFoundError:  # the package installed outside the book's repository
+        repository = None
+    if repository is not None:
+        candidates.append(repository / ".data" / ORACLE_FILE_NAME)
+    candidates.append(Path("/work/shared/data") / ORACLE_FILE_NAME)
+    if repository is not None:
+        candidates.append(repository.parent / "shared" / "data" / ORACLE_FILE_NAME)
     for candidate in candidates:
         if candidate and Path(candidate).is_file():
             return Path(candidate)
@@ -358,16 +364,27 @@ def make_oracle(
 
     The benchmark's file oracle when ``use_file``, the file exists (:func:`oracle_file`) and
     ``config`` has its shape (vocabulary 5,000, sizes 32); a :func:`random_oracle` drawn from
-    ``seed`` otherwise.
+    ``seed`` otherwise. When the file was asked for and the shape fits but the file is nowhere,
+    the fallback is not silent: a ``UserWarning`` says so, and so does the description, which
+    the experiments store in their results.
 
     Returns:
         ``(oracle, description)``.
     """
     shape = (config.vocab_size, config.embedding_size, config.hidden_size)
-    path = oracle_file() if use_file and shape == _ORACLE_SHAPE else None
+    wanted = use_file and shape == _ORACLE_SHAPE
+    path = oracle_file() if wanted else None
     if path is not None:
         return load_oracle(path), f"the SeqGAN benchmark oracle ({ORACLE_FILE_NAME})"
-    return random_oracle(config, seed), (
+    description = (
         f"a seeded random oracle (N(0, 1) parameters, seed {seed}, vocabulary "
         f"{config.vocab_size:,}, sizes {config.embedding_size}/{config.hidden_size})"
     )
+    if wanted:
+        missing = (
+            f"the benchmark oracle {ORACLE_FILE_NAME} was not found (set {ORACLE_VARIABLE} to "
+            "its path): its numbers are not comparable with the paper's"
+        )
+        warnings.warn(f"{missing}; using {description}", UserWarning, stacklevel=2)
+        description += f", because {missing}"
+    return random_oracle(config, seed), description
