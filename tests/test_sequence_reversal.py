@@ -11,15 +11,14 @@ from nltk.translate.gleu_score import corpus_gleu as nltk_corpus_gleu
 
 from beyond_mle.bleu import corpus_bleu, corpus_gleu
 from beyond_mle.experiments import get_experiment
+from beyond_mle.seq2seq_training import greedy_decode, token_accuracy
 from beyond_mle.sequence_reversal import (
     CONDITIONS,
     ReversalConfig,
     condition_loss,
     evaluate_reversal,
-    greedy_decode,
     parse_conditions,
     reversal_data,
-    token_accuracy,
     train_condition,
 )
 from beyond_mle.tasks.reversal import EOS

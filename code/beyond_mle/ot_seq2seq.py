@@ -32,7 +32,7 @@ from torch import Tensor
 from beyond_mle.bleu import corpus_bleu
 from beyond_mle.models.seq2seq import Seq2Seq, Seq2SeqConfig
 from beyond_mle.optimal_transport import GRADIENTS, ot_sequence_loss
-from beyond_mle.sequence_reversal import decode_held_out, token_accuracy, train_seq2seq
+from beyond_mle.seq2seq_training import decode_held_out, token_accuracy, train_seq2seq
 from beyond_mle.tasks.translation import EOS, PAD, TranslationCorpus, translation_corpus
 from beyond_mle.training import FitConfig
 
@@ -160,7 +160,7 @@ def evaluate_translation(model: Seq2Seq, corpus: TranslationCorpus) -> dict[str,
     return {
         "bleu": corpus_bleu(hyp, targets, eos_id=EOS).item(),
         "meaning_bleu": corpus_bleu(meaning[hyp], meaning[targets], eos_id=EOS).item(),
-        "accuracy": token_accuracy(hyp, targets),
+        "accuracy": token_accuracy(hyp, targets, pad_id=PAD),
     }
 
 

@@ -20,8 +20,7 @@ GLEU (exact, NLTK's scores) and token accuracy.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -30,8 +29,14 @@ from torch import Tensor
 
 from beyond_mle.bleu import bleu_loss, corpus_bleu, corpus_gleu, gleu_loss
 from beyond_mle.models.seq2seq import Seq2Seq, Seq2SeqConfig
+from beyond_mle.seq2seq_training import (
+    decode_held_out,
+    greedy_decode,
+    token_accuracy,
+    train_seq2seq,
+)
 from beyond_mle.tasks.reversal import EOS, PAD, ReversalCorpus, reversal_corpus
-from beyond_mle.training import FitConfig, fit
+from beyond_mle.training import FitConfig
 
 __all__ = [
     "CONDITIONS",
@@ -39,18 +44,14 @@ __all__ = [
     "ReversalConfig",
     "ReversalRun",
     "condition_loss",
-    "decode_held_out",
     "evaluate_reversal",
     "example_reversals",
-    "greedy_decode",
     "parse_conditions",
     "reversal_data",
     "run_reversal",
     "seen_in_training",
     "sentence_text",
-    "token_accuracy",
     "train_condition",
-    "train_seq2seq",
 ]
 
 
@@ -210,43 +211,6 @@ def condition_loss(
     return score_loss(out.fed, targets, eos_id=EOS)  # corpus-level, on the batch
 
 
-def greedy_decode(model: Seq2Seq, sources: Tensor, target_length: int) -> Tensor:
-    """Greedy free-running decoding: token ids ``(batch, target_length)`` (no gradient)."""
-    with torch.no_grad():
-        return model(sources, target_length=target_length, feeding="greedy").logits.argmax(-1)
-
-
-def token_accuracy(token_ids: Tensor, targets: Tensor) -> float:
-    """The fraction of target tokens (words and EOS, PAD excluded) predicted at their position.
-
-    Example:
-        >>> token_accuracy(torch.tensor([[3, 2, 1, 5]]), torch.tensor([[3, 4, 1, 0]]))
-        0.6666666666666666
-    """
-    inside = targets != PAD  # (B, T)
-    correct = (token_ids == targets) & inside
-    return correct.sum().item() / max(inside.sum().item(), 1)
-
-
-def decode_held_out(model: Seq2Seq, corpus: ReversalCorpus) -> tuple[Tensor, Tensor]:
-    """Greedy decoding of a corpus's sources in evaluation mode, and its targets.
-
-    Args:
-        model: the seq2seq model; its training mode is restored afterwards.
-        corpus: any corpus with ``sources`` and ``targets`` (reversal or translation pairs).
-
-    Returns:
-        ``(hypotheses, targets)``, both ``(N, T)`` on the model's device.
-    """
-    device = next(model.parameters()).device
-    sources, targets = corpus.sources.to(device), corpus.targets.to(device)
-    was_training = model.training
-    model.eval()
-    hyp = greedy_decode(model, sources, targets.shape[1])  # (N, T)
-    model.train(was_training)
-    return hyp, targets
-
-
 def evaluate_reversal(model: Seq2Seq, corpus: ReversalCorpus) -> dict[str, float]:
     """Held-out scores of greedy decoding: corpus BLEU, corpus GLEU (0 to 1) and token accuracy.
 
@@ -261,7 +225,7 @@ def evaluate_reversal(model: Seq2Seq, corpus: ReversalCorpus) -> dict[str, float
     return {
         "bleu": corpus_bleu(hyp, targets, eos_id=EOS).item(),
         "gleu": corpus_gleu(hyp, targets, eos_id=EOS).item(),
-        "accuracy": token_accuracy(hyp, targets),
+        "accuracy": token_accuracy(hyp, targets, pad_id=PAD),
     }
 
 
@@ -343,51 +307,6 @@ def train_condition(
         device=device,
     )
     return ReversalRun(condition=condition, model=model, history=history)
-
-
-def train_seq2seq(
-    model_config: Seq2SeqConfig,
-    train: ReversalCorpus,
-    batch_loss: Callable[[Seq2Seq, Tensor, Tensor], Tensor],
-    evaluate: Callable[[Seq2Seq], dict[str, float]],
-    fit_config: FitConfig,
-    *,
-    batch: int,
-    seed: int = 0,
-    device: torch.device | str = "cpu",
-) -> tuple[Seq2Seq, list[dict[str, float]]]:
-    """Train a fresh seq2seq model on random batches of pairs with :func:`~beyond_mle.training.fit`.
-
-    The initial weights come from ``torch.manual_seed(seed)`` and the batches from a generator
-    seeded with ``seed``, so that every condition trained with one seed starts from the same
-    model and sees the same batches.
-
-    Args:
-        model_config: the model's sizes and special tokens.
-        train: the training pairs (any corpus with ``sources``, ``targets`` and a length).
-        batch_loss: the loss of one batch, ``(model, sources, targets) -> scalar``.
-        evaluate: the held-out scores of the model, logged at step 0 and every
-            ``fit_config.log_every`` steps.
-        fit_config: the optimiser's settings.
-        batch: pairs per step.
-        seed: the random seed.
-        device: where to train.
-
-    Returns:
-        The trained model and its log, step 0 (loss NaN) included.
-    """
-    torch.manual_seed(seed)
-    model = Seq2Seq(model_config).to(device)
-    batches = torch.Generator().manual_seed(seed)
-    sources, targets = train.sources.to(device), train.targets.to(device)
-
-    def loss_fn(_step: int) -> Tensor:
-        index = torch.randint(len(train), (batch,), generator=batches).to(device)
-        return batch_loss(model, sources[index], targets[index])
-
-    history = [{"step": 0.0, "loss": math.nan, **evaluate(model)}]
-    history += fit(model.parameters(), loss_fn, fit_config, evaluate=lambda: evaluate(model))
-    return model, history
 
 
 def run_reversal(

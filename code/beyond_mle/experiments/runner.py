@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from beyond_mle.experiments.paths import RESULTS_FOLDER, find_root
+from beyond_mle.experiments.refresh import KERNEL_NAME
 from beyond_mle.experiments.registry import get_experiment
 from beyond_mle.experiments.results import save_results
 from beyond_mle.experiments.spec import Experiment, ExperimentError, resolve_device
@@ -399,7 +400,7 @@ def _execute(
             str(notebook),
             str(output),
             parameters={**parameters, "results_dir": partial_rel},
-            kernel_name="python3",
+            kernel_name=KERNEL_NAME,
             progress_bar=progress,
             cwd=str(cwd),
         )
