@@ -9,6 +9,7 @@ import torch
 
 from beyond_mle.divergences import (
     check_distribution,
+    gaussian_on_grid,
     generalized_js_divergence,
     js_divergence,
     kl_divergence,
@@ -192,3 +193,31 @@ def test_generalized_js_gradcheck():
 def test_generalized_js_rejects_bad_pi():
     with pytest.raises(ValueError, match="pi must be in"):
         generalized_js_divergence(torch.ones(2) / 2, torch.ones(2) / 2, 1.5)
+
+
+def test_gaussian_on_grid_moments():
+    grid = torch.linspace(-15, 15, 6001, dtype=torch.float64)
+    p = gaussian_on_grid(grid, 1.5, 2.0)
+    assert math.isclose(p.sum().item(), 1.0, rel_tol=1e-12)
+    mean = (p * grid).sum()
+    assert math.isclose(mean.item(), 1.5, rel_tol=1e-6)
+    assert math.isclose(((p * (grid - mean) ** 2).sum().sqrt()).item(), 2.0, rel_tol=1e-3)
+
+
+def test_gaussian_on_grid_is_differentiable_in_mean_and_std():
+    grid = torch.linspace(-4, 4, 41, dtype=torch.float64)
+    theta = torch.tensor([0.3, 1.2], dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda t: gaussian_on_grid(grid, t[0], t[1]), (theta,))
+
+
+@pytest.mark.parametrize(
+    ("support", "std", "match"),
+    [
+        (torch.linspace(0, 1, 5), 0.0, "std must be > 0"),
+        (torch.zeros(1), 1.0, "1-D grid of >= 2 points"),
+        (torch.zeros(2, 3), 1.0, "1-D grid of >= 2 points"),
+    ],
+)
+def test_gaussian_on_grid_rejects_bad_input(support, std, match):
+    with pytest.raises(ValueError, match=match):
+        gaussian_on_grid(support, 0.0, std)

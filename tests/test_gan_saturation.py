@@ -8,21 +8,11 @@ import torch
 from beyond_mle.gan_saturation import (
     GanConfig,
     distance_sweep,
-    gaussian_on_grid,
     head_started_players,
     sample_target,
     saturation_experiment,
     train_gan,
 )
-
-
-def test_gaussian_on_grid_moments():
-    grid = torch.linspace(-15, 15, 6001, dtype=torch.float64)
-    p = gaussian_on_grid(grid, 1.5, 2.0)
-    assert math.isclose(p.sum().item(), 1.0, rel_tol=1e-12)
-    mean = (p * grid).sum()
-    assert math.isclose(mean.item(), 1.5, rel_tol=1e-6)
-    assert math.isclose(((p * (grid - mean) ** 2).sum().sqrt()).item(), 2.0, rel_tol=1e-3)
 
 
 def test_distance_sweep_theorem_js_and_w1():
@@ -86,7 +76,6 @@ def test_training_is_deterministic_and_logs_every_measurement():
         (lambda: train_gan("wgan", GanConfig()), "kind must be one of"),
         (lambda: saturation_experiment(GanConfig(), n_seeds=0), "n_seeds must be >= 1"),
         (lambda: distance_sweep(torch.tensor([-1.0])), "distances"),
-        (lambda: gaussian_on_grid(torch.zeros(5), 0.0, 0.0), "std must be > 0"),
     ],
 )
 def test_bad_input_raises(call, match):

@@ -7,10 +7,9 @@ import math
 import pytest
 import torch
 
-from beyond_mle.divergences import generalized_js_divergence, kl_divergence
-from beyond_mle.gan_saturation import gaussian_on_grid
+from beyond_mle.divergences import gaussian_on_grid, generalized_js_divergence, kl_divergence
+from beyond_mle.models.gru import GRULanguageModel
 from beyond_mle.scheduled_sampling import (
-    GRULanguageModel,
     MarkovSource,
     PriorGanConfig,
     SequenceConfig,

@@ -31,9 +31,15 @@ from torch import Tensor, nn
 
 from beyond_mle.gan_losses import discriminator_loss, generator_loss
 from beyond_mle.models.mlp import MLP, Discriminator, Generator, MLPConfig
-from beyond_mle.progress import progress
 from beyond_mle.scores import am_score_terms, inception_score, inception_score_terms, mode_score
-from beyond_mle.training import FitConfig, fit, one_cpu_thread, seed_everything
+from beyond_mle.training import (
+    AdversarialConfig,
+    FitConfig,
+    fit,
+    fit_adversarial,
+    one_cpu_thread,
+    seed_everything,
+)
 
 __all__ = [
     "NUM_CLASSES",
@@ -371,9 +377,6 @@ class DigitsGanConfig:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
 
 
-_BETAS = (0.5, 0.999)  # Adam's betas of both players, as usual for GANs
-
-
 def generate_digits(
     generator_net: Generator, n: int, *, generator: torch.Generator | None = None
 ) -> Tensor:
@@ -424,8 +427,17 @@ def train_digits_gan(
         reference_probs = classifier_probs(classifier, data)  # (M, K)
         gen = torch.Generator().manual_seed(seed + 1)  # the training batches
         eval_noise = g.noise(config.eval_samples, generator=torch.Generator().manual_seed(seed + 2))
-        g_opt = torch.optim.Adam(g.parameters(), lr=config.lr, betas=_BETAS)
-        d_opt = torch.optim.Adam(d.parameters(), lr=config.d_lr, betas=_BETAS)
+
+        def draw() -> tuple[Tensor, Tensor]:
+            real = data[torch.randint(data.shape[0], (config.batch,), generator=gen)]
+            return real, torch.sigmoid(g.sample(config.batch, generator=gen))  # (batch, 64) each
+
+        def d_loss(batch: tuple[Tensor, Tensor]) -> Tensor:
+            real, fake = batch
+            return discriminator_loss(d(real), d(fake.detach()))
+
+        def g_loss(batch: tuple[Tensor, Tensor]) -> Tensor:
+            return generator_loss(d(batch[1]), "non-saturating")
 
         def measure(step: int, d_loss: float, g_loss: float) -> dict[str, float]:
             with torch.no_grad():
@@ -433,24 +445,16 @@ def train_digits_gan(
             summary = score_summary(probs, reference_probs)
             return {"step": float(step), "d_loss": d_loss, "g_loss": g_loss, **summary}
 
-        history = [measure(0, float("nan"), float("nan"))]
-        d_sum = g_sum = 0.0
-        for step in progress(range(1, config.steps + 1), desc=f"digits GAN, seed {seed}"):
-            real = data[torch.randint(data.shape[0], (config.batch,), generator=gen)]
-            fake = torch.sigmoid(g.sample(config.batch, generator=gen))  # (batch, 64)
-            d_opt.zero_grad(set_to_none=True)
-            d_loss = discriminator_loss(d(real), d(fake.detach()))
-            d_loss.backward()
-            d_opt.step()
-            g_opt.zero_grad(set_to_none=True)
-            g_loss = generator_loss(d(fake), "non-saturating")
-            g_loss.backward()
-            g_opt.step()
-            d_sum, g_sum = d_sum + d_loss.item(), g_sum + g_loss.item()
-            if step % config.log_every == 0 or step == config.steps:
-                count = step - int(history[-1]["step"])
-                history.append(measure(step, d_sum / count, g_sum / count))
-                d_sum = g_sum = 0.0
+        schedule = AdversarialConfig(
+            steps=config.steps,
+            lr=config.lr,
+            d_lr=config.d_lr,
+            log_every=config.log_every,
+            desc=f"digits GAN, seed {seed}",
+        )
+        history = fit_adversarial(
+            g.parameters(), d.parameters(), d_loss, g_loss, schedule, draw=draw, log=measure
+        )
     return history, g.eval()
 
 

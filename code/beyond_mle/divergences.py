@@ -9,7 +9,8 @@ through their cumulative distribution functions and between two samples through 
 Extended in the chapter "Scheduled sampling is improper": the reverse Kullback-Leibler
 divergence and the generalised Jensen-Shannon divergence :math:`\mathrm{JS}_\pi` of Huszár
 (2015), which interpolates between the two directions of KL as the prior :math:`\pi` goes from
-0 to 1.
+0 to 1. The one-dimensional distributions of both chapters are Gaussians discretised on a grid
+(:func:`gaussian_on_grid`).
 
 Conventions: logarithms are natural (nats); ``p`` and ``q`` hold probabilities along their last
 dimension (``dim`` selects another), with any leading batch dimensions, and :math:`0 \log 0 = 0`.
@@ -22,6 +23,7 @@ from torch import Tensor
 
 __all__ = [
     "check_distribution",
+    "gaussian_on_grid",
     "generalized_js_divergence",
     "js_divergence",
     "kl_divergence",
@@ -50,6 +52,33 @@ def check_distribution(probs: Tensor, name: str, *, dim: int = -1, atol: float =
     if not torch.allclose(total, torch.ones_like(total), rtol=0.0, atol=atol):
         worst = (total - 1).abs().max().item()
         raise ValueError(f"{name} must sum to 1 along dim {dim} (off by up to {worst:.2e})")
+
+
+def gaussian_on_grid(support: Tensor, mean: float | Tensor, std: float | Tensor) -> Tensor:
+    r"""A Gaussian discretised on ``support``: :math:`p_i \propto \exp(-(x_i - \mu)^2 / 2\sigma^2)`.
+
+    Differentiable in :math:`\mu` and :math:`\sigma` when they are tensors (a Gaussian fitted on
+    the grid by gradient descent).
+
+    Args:
+        support: the grid, shape ``(n,)``.
+        mean: :math:`\mu`.
+        std: :math:`\sigma > 0`.
+
+    Returns:
+        Probabilities on the grid that sum to 1, shape ``(n,)``, the dtype of ``support``.
+
+    Example:
+        >>> p = gaussian_on_grid(torch.linspace(-5, 5, 101, dtype=torch.float64), 0.0, 1.0)
+        >>> round(p.sum().item(), 6), int(p.argmax())
+        (1.0, 50)
+    """
+    if not std > 0:
+        raise ValueError(f"std must be > 0, got {std}")
+    if support.dim() != 1 or support.numel() < 2:
+        raise ValueError(f"support must be a 1-D grid of >= 2 points, got {tuple(support.shape)}")
+    logp = -0.5 * ((support - mean) / std) ** 2  # (n,), unnormalised
+    return torch.softmax(logp, -1)
 
 
 def _check_pair(p: Tensor, q: Tensor, dim: int) -> None:

@@ -29,6 +29,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from beyond_mle._validation import Reduction, check_logits, check_reduction, reduce_values
+
 __all__ = [
     "GENERATOR_LOSSES",
     "binary_cross_entropy",
@@ -47,33 +49,12 @@ __all__ = [
 #: The generator costs, by name, in the order the chapters draw them.
 GENERATOR_LOSSES = ("minimax", "non-saturating", "maximum-likelihood")
 
-Reduction = Literal["mean", "sum", "none"]
 Wrt = Literal["logits", "probs"]
-
-
-def _check_logits(logits: Tensor, name: str = "logits") -> None:
-    if not isinstance(logits, Tensor) or not torch.is_floating_point(logits):
-        raise ValueError(f"{name} must be a floating-point tensor")
-    if torch.isnan(logits).any():
-        raise ValueError(f"{name} must not contain NaN")
 
 
 def _check_scale(scale: float) -> None:
     if not scale > 0:
         raise ValueError(f"scale must be > 0, got {scale}")
-
-
-def _reduce(values: Tensor, reduction: str) -> Tensor:
-    if reduction == "mean":
-        return values.mean()
-    if reduction == "sum":
-        return values.sum()
-    return values
-
-
-def _check_reduction(reduction: str) -> None:
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
 def binary_cross_entropy(logits: Tensor, targets: Tensor | float) -> Tensor:
@@ -94,7 +75,7 @@ def binary_cross_entropy(logits: Tensor, targets: Tensor | float) -> Tensor:
         >>> round(binary_cross_entropy(torch.tensor(0.0), 1.0).item(), 4)  # log 2
         0.6931
     """
-    _check_logits(logits)
+    check_logits(logits)
     targets = torch.as_tensor(targets, dtype=logits.dtype, device=logits.device)
     if ((targets < 0) | (targets > 1)).any():
         raise ValueError("targets must lie in [0, 1]")
@@ -131,7 +112,7 @@ def binary_cross_entropy_grad(
     """
     if wrt not in ("logits", "probs"):
         raise ValueError(f"wrt must be 'logits' or 'probs', got {wrt!r}")
-    _check_logits(logits)
+    check_logits(logits)
     targets = torch.as_tensor(targets, dtype=logits.dtype, device=logits.device)
     if ((targets < 0) | (targets > 1)).any():
         raise ValueError("targets must lie in [0, 1]")
@@ -164,8 +145,8 @@ def discriminator_loss(real_logits: Tensor, fake_logits: Tensor, *, scale: float
         >>> round(discriminator_loss(torch.zeros(3), torch.zeros(5)).item(), 4)  # log 2
         0.6931
     """
-    _check_logits(real_logits, "real_logits")
-    _check_logits(fake_logits, "fake_logits")
+    check_logits(real_logits, "real_logits")
+    check_logits(fake_logits, "fake_logits")
     _check_scale(scale)
     if real_logits.numel() == 0 or fake_logits.numel() == 0:
         raise ValueError("real_logits and fake_logits must not be empty")
@@ -197,10 +178,10 @@ def minimax_generator_loss(
         >>> round(minimax_generator_loss(torch.tensor([0.0])).item(), 4)  # log(1/2) / 2
         -0.3466
     """
-    _check_logits(fake_logits, "fake_logits")
+    check_logits(fake_logits, "fake_logits")
     _check_scale(scale)
-    _check_reduction(reduction)
-    return _reduce(-scale * F.softplus(fake_logits), reduction)
+    check_reduction(reduction)
+    return reduce_values(-scale * F.softplus(fake_logits), reduction)
 
 
 def nonsaturating_generator_loss(
@@ -227,10 +208,10 @@ def nonsaturating_generator_loss(
         >>> round(nonsaturating_generator_loss(torch.tensor([0.0])).item(), 4)
         0.3466
     """
-    _check_logits(fake_logits, "fake_logits")
+    check_logits(fake_logits, "fake_logits")
     _check_scale(scale)
-    _check_reduction(reduction)
-    return _reduce(scale * F.softplus(-fake_logits), reduction)
+    check_reduction(reduction)
+    return reduce_values(scale * F.softplus(-fake_logits), reduction)
 
 
 def maximum_likelihood_generator_loss(
@@ -259,10 +240,10 @@ def maximum_likelihood_generator_loss(
         >>> maximum_likelihood_generator_loss(torch.tensor([0.0])).item()
         -0.5
     """
-    _check_logits(fake_logits, "fake_logits")
+    check_logits(fake_logits, "fake_logits")
     _check_scale(scale)
-    _check_reduction(reduction)
-    return _reduce(-scale * torch.exp(fake_logits), reduction)
+    check_reduction(reduction)
+    return reduce_values(-scale * torch.exp(fake_logits), reduction)
 
 
 _LOSSES = {
@@ -335,7 +316,7 @@ def generator_loss_grad(
     _check_kind(kind)
     if wrt not in ("logits", "probs"):
         raise ValueError(f"wrt must be 'logits' or 'probs', got {wrt!r}")
-    _check_logits(fake_logits, "fake_logits")
+    check_logits(fake_logits, "fake_logits")
     _check_scale(scale)
     a = fake_logits
     if kind == "minimax":

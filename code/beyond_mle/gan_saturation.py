@@ -23,6 +23,7 @@ import torch
 from torch import Tensor
 
 from beyond_mle.divergences import (
+    gaussian_on_grid,
     js_divergence,
     kl_divergence,
     wasserstein1_grid,
@@ -36,14 +37,20 @@ from beyond_mle.gan_losses import (
     optimal_discriminator_logits,
 )
 from beyond_mle.models.mlp import Discriminator, Generator, MLPConfig
-from beyond_mle.progress import progress
-from beyond_mle.training import FitConfig, fit, one_cpu_thread, seed_everything
+from beyond_mle.training import (
+    GAN_BETAS,
+    AdversarialConfig,
+    FitConfig,
+    fit,
+    fit_adversarial,
+    one_cpu_thread,
+    seed_everything,
+)
 
 __all__ = [
     "TARGETS",
     "GanConfig",
     "distance_sweep",
-    "gaussian_on_grid",
     "head_started_players",
     "sample_target",
     "saturation_experiment",
@@ -53,30 +60,6 @@ __all__ = [
 #: The data distributions of the 1-D GAN: one Gaussian, or an even mixture of two Gaussians
 #: centred ``2 * target_std`` on either side of ``target_mean``.
 TARGETS = ("gaussian", "mixture")
-
-
-def gaussian_on_grid(support: Tensor, mean: float, std: float) -> Tensor:
-    r"""A Gaussian discretised on ``support``: :math:`p_i \propto \exp(-(x_i - \mu)^2 / 2\sigma^2)`.
-
-    Args:
-        support: the grid, shape ``(n,)``.
-        mean: :math:`\mu`.
-        std: :math:`\sigma > 0`.
-
-    Returns:
-        Probabilities on the grid that sum to 1, shape ``(n,)``, the dtype of ``support``.
-
-    Example:
-        >>> p = gaussian_on_grid(torch.linspace(-5, 5, 101, dtype=torch.float64), 0.0, 1.0)
-        >>> round(p.sum().item(), 6), int(p.argmax())
-        (1.0, 50)
-    """
-    if not std > 0:
-        raise ValueError(f"std must be > 0, got {std}")
-    if support.dim() != 1 or support.numel() < 2:
-        raise ValueError(f"support must be a 1-D grid of >= 2 points, got {tuple(support.shape)}")
-    logp = -0.5 * ((support - mean) / std) ** 2  # (n,), unnormalised
-    return torch.softmax(logp, -1)
 
 
 def distance_sweep(
@@ -195,9 +178,6 @@ def sample_target(n: int, config: GanConfig, *, generator: torch.Generator | Non
     return x
 
 
-_BETAS = (0.5, 0.999)  # Adam's betas of both players, as usual for GANs
-
-
 def _make_players(config: GanConfig, device: torch.device) -> tuple[Generator, Discriminator]:
     shape = {"hidden": config.hidden, "depth": config.depth}
     g = Generator(MLPConfig(in_features=1, out_features=1, **shape)).to(device)
@@ -216,7 +196,7 @@ def _head_start(
             fake = g.sample(config.batch, generator=gen)
         return discriminator_loss(d(real), d(fake))
 
-    fit_config = FitConfig(steps=config.head_start, lr=config.d_lr, betas=_BETAS,
+    fit_config = FitConfig(steps=config.head_start, lr=config.d_lr, betas=GAN_BETAS,
                            log_every=config.head_start, desc="head start")  # fmt: skip
     fit(d.parameters(), d_loss, fit_config)
 
@@ -271,15 +251,13 @@ def train_gan(
         eval_data = sample_target(
             config.eval_samples, config, generator=torch.Generator().manual_seed(seed + 3)
         ).to(device)
-        d_opt = torch.optim.Adam(d.parameters(), lr=config.d_lr, betas=_BETAS)
 
-        def g_loss() -> Tensor:
-            for _ in range(config.d_steps):  # the discriminator first, on fresh batches
-                d_opt.zero_grad(set_to_none=True)
-                real = sample_target(config.batch, config, generator=gen).to(device)
-                fake = g.sample(config.batch, generator=gen).detach()
-                discriminator_loss(d(real), d(fake)).backward()
-                d_opt.step()
+        def d_loss(_: None) -> Tensor:  # each discriminator update on fresh batches
+            real = sample_target(config.batch, config, generator=gen).to(device)
+            fake = g.sample(config.batch, generator=gen).detach()
+            return discriminator_loss(d(real), d(fake))
+
+        def g_loss(_: None) -> Tensor:
             return generator_loss(d(g.sample(config.batch, generator=gen)), kind)
 
         def evaluate() -> dict[str, float]:
@@ -295,28 +273,24 @@ def train_gan(
                 "logit_fake": logits.mean().item(),
             }
 
-        g_opt = torch.optim.SGD(g.parameters(), lr=config.lr)
-        history = [{"step": 0.0, "loss": math.nan, **evaluate(), "diverged": 0.0}]
-        running = 0.0
-        for step in progress(range(1, config.steps + 1), desc=f"{kind}, seed {seed}"):
-            g_opt.zero_grad(set_to_none=True)
-            loss = g_loss()
-            if not torch.isfinite(loss):
-                # the cost left the floating-point range (the maximum-likelihood cost is
-                # unbounded below): the run has diverged; record where and stop it
-                history.append({"step": float(step), **dict.fromkeys(history[0], math.nan)})
-                history[-1].update(step=float(step), diverged=1.0)
-                break
-            loss.backward()
-            g_opt.step()
-            running += loss.item()
-            if step % config.log_every == 0 or step == config.steps:
-                count = step - int(history[-1]["step"])
-                with torch.no_grad():
-                    row = {"step": float(step), "loss": running / count, **evaluate()}
-                    history.append({**row, "diverged": 0.0})
-                running = 0.0
-    return history
+        schedule = AdversarialConfig(
+            steps=config.steps,
+            lr=config.lr,
+            d_lr=config.d_lr,
+            generator_optimiser="sgd",
+            d_steps=config.d_steps,
+            log_every=config.log_every,
+            stop_on_divergence=True,
+            desc=f"{kind}, seed {seed}",
+        )
+        return fit_adversarial(
+            g.parameters(),
+            d.parameters(),
+            d_loss,
+            g_loss,
+            schedule,
+            log=lambda step, _, loss: {"step": float(step), "loss": loss, **evaluate()},
+        )
 
 
 def head_started_players(

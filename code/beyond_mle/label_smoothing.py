@@ -29,16 +29,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
 
 import torch
 from torch import Tensor
 
-from beyond_mle.gan_losses import _check_logits as _check_gan_logits
-from beyond_mle.gan_losses import _check_reduction, _reduce
+from beyond_mle._validation import Reduction, check_logits, check_reduction, reduce_values
 from beyond_mle.models.mlp import MLP, Generator, MLPConfig
-from beyond_mle.progress import progress
-from beyond_mle.training import one_cpu_thread, seed_everything
+from beyond_mle.training import (
+    GAN_BETAS,
+    AdversarialConfig,
+    fit_adversarial,
+    one_cpu_thread,
+    seed_everything,
+)
 
 __all__ = [
     "SMOOTHED_LOSSES",
@@ -69,14 +72,10 @@ __all__ = [
 #: The generator losses with a smoothed target: eq. (8) and eq. (11) of Zhou et al. (2017).
 SMOOTHED_LOSSES = ("minimax", "non-saturating")
 
-Reduction = Literal["mean", "sum", "none"]
-
-_BETAS = (0.5, 0.999)  # Adam's betas of both players, as usual for GANs
-
 
 def _check_logits(logits: Tensor, name: str = "logits") -> None:
     """The checks of :mod:`beyond_mle.gan_losses`, and two classes on the last dimension."""
-    _check_gan_logits(logits, name)
+    check_logits(logits, name)
     if logits.dim() < 1 or logits.shape[-1] != 2:
         raise ValueError(f"{name} must have shape (..., 2) ([l_r, l_f]), got {tuple(logits.shape)}")
 
@@ -198,8 +197,8 @@ def smoothed_minimax_generator_loss(
     """
     _check_logits(logits)
     _check_probability(smoothing, "smoothing")
-    _check_reduction(reduction)
-    return _reduce(-cross_entropy(_target(smoothing, logits), logits), reduction)
+    check_reduction(reduction)
+    return reduce_values(-cross_entropy(_target(smoothing, logits), logits), reduction)
 
 
 def smoothed_nonsaturating_generator_loss(
@@ -228,8 +227,8 @@ def smoothed_nonsaturating_generator_loss(
     """
     _check_logits(logits)
     _check_probability(smoothing, "smoothing")
-    _check_reduction(reduction)
-    return _reduce(cross_entropy(_target(1.0 - smoothing, logits), logits), reduction)
+    check_reduction(reduction)
+    return reduce_values(cross_entropy(_target(1.0 - smoothing, logits), logits), reduction)
 
 
 _LOSSES = {
@@ -531,7 +530,7 @@ def train_ring_discriminator(
     seed_everything(seed)
     d = MLP(MLPConfig(in_features=2, out_features=2, hidden=hidden, depth=depth))
     gen = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(d.parameters(), lr=lr, betas=_BETAS)
+    opt = torch.optim.Adam(d.parameters(), lr=lr, betas=GAN_BETAS)
     with one_cpu_thread():
         for _ in range(steps):
             real = sample_ring(fake.shape[0], *ring, generator=gen)  # (n, 2)
@@ -744,8 +743,6 @@ def train_ring_gan(
         eval_gen = torch.Generator().manual_seed(seed + 1)
         eval_noise = g.noise(config.eval_samples, generator=eval_gen)
         eval_data = sample_ring(config.eval_samples, *ring, generator=eval_gen).to(device)
-        g_opt = torch.optim.Adam(g.parameters(), lr=config.lr, betas=_BETAS)
-        d_opt = torch.optim.Adam(d.parameters(), lr=config.lr, betas=_BETAS)
         point = stationary_point(variant.kind, variant.smoothing)
 
         def g_loss(logits: Tensor) -> Tensor:
@@ -767,25 +764,36 @@ def train_ring_gan(
                 "mmd": rbf_mmd(samples, eval_data).item(),
             }
 
-        def d_step(fake: Tensor) -> None:
-            real = sample_ring(config.batch, *ring, generator=gen).to(device)
-            d_opt.zero_grad(set_to_none=True)
-            smoothed_discriminator_loss(d(real), d(fake.detach()), real_label=variant.real_label,
-                                        fake_label=variant.fake_label).backward()  # fmt: skip
-            d_opt.step()
+        def draw() -> Tensor:
+            return g.sample(config.batch, generator=gen)  # (batch, 2), shared by both players
 
-        for _ in range(config.head_start):
-            d_step(g.sample(config.batch, generator=gen))
-        history = [evaluate(0)]
-        for step in progress(range(1, config.steps + 1), desc="ring GAN"):
-            fake = g.sample(config.batch, generator=gen)  # (batch, 2)
-            if config.train_discriminator:
-                d_step(fake)
-            g_opt.zero_grad(set_to_none=True)
-            g_loss(d(fake)).backward()
-            g_opt.step()
-            if step % config.log_every == 0 or step == config.steps:
-                history.append(evaluate(step))
+        def d_loss(fake: Tensor) -> Tensor:
+            real = sample_ring(config.batch, *ring, generator=gen).to(device)
+            return smoothed_discriminator_loss(
+                d(real),
+                d(fake.detach()),
+                real_label=variant.real_label,
+                fake_label=variant.fake_label,
+            )
+
+        schedule = AdversarialConfig(
+            steps=config.steps,
+            lr=config.lr,
+            d_lr=config.lr,
+            d_steps=int(config.train_discriminator),
+            head_start=config.head_start,
+            log_every=config.log_every,
+            desc="ring GAN",
+        )
+        history = fit_adversarial(
+            g.parameters(),
+            d.parameters(),
+            d_loss,
+            lambda fake: g_loss(d(fake)),
+            schedule,
+            draw=draw,
+            log=lambda step, *_: evaluate(step),
+        )
         with torch.no_grad():
             samples = g(eval_noise).cpu()
     return history, samples
@@ -879,9 +887,14 @@ def particle_experiment(
         labels = (variant.real_label, variant.fake_label)
         if labels not in nets:
             nets[labels] = train_ring_discriminator(
-                start, real_label=labels[0], fake_label=labels[1], steps=disc_steps,
-                ring=ring, seed=seed, **shape,
-            )  # fmt: skip
+                start,
+                real_label=labels[0],
+                fake_label=labels[1],
+                steps=disc_steps,
+                ring=ring,
+                seed=seed,
+                **shape,
+            )
         flow = {"steps": flow_steps, "lr": flow_lr, "log_every": log_every}
         positions, d_real = particle_flow(
             nets[labels], start, variant.kind, variant.smoothing, **flow

@@ -9,7 +9,8 @@ Three parts, each exact where it can be:
   the true second token as the target, and so minimises :math:`D_{\mathrm{SS}}` of
   :func:`scheduled_sampling_divergence`, whose minimiser slides from :math:`P` to the factorised
   :math:`P_{x_1} P_{x_2}` as :math:`\epsilon` goes from 1 to 0.
-* **Scheduled sampling in practice**: a GRU language model (:class:`GRULanguageModel`) trained
+* **Scheduled sampling in practice**: a GRU language model
+  (:class:`~beyond_mle.models.gru.GRULanguageModel`) trained
   on sequences from a random Markov chain (:class:`MarkovSource`), whose log-probability of any
   sequence is exact, so that the true :math:`\mathrm{KL}(P \,\|\, Q)` and
   :math:`\mathrm{KL}(Q \,\|\, P)` of the trained models are measured without bias
@@ -28,18 +29,17 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
-from beyond_mle.divergences import check_distribution, kl_divergence
+from beyond_mle.divergences import check_distribution, gaussian_on_grid, kl_divergence
 from beyond_mle.gan_losses import binary_cross_entropy, minimax_generator_loss
-from beyond_mle.gan_saturation import gaussian_on_grid
+from beyond_mle.models.gru import GRULanguageModel
 from beyond_mle.models.mlp import Discriminator, Generator, MLPConfig
 from beyond_mle.progress import progress
 from beyond_mle.schedules import SCHEDULES, teacher_forcing_probability
-from beyond_mle.training import one_cpu_thread, seed_everything
+from beyond_mle.training import AdversarialConfig, fit_adversarial, one_cpu_thread, seed_everything
 
 __all__ = [
-    "GRULanguageModel",
     "MarkovSource",
     "PriorGanConfig",
     "SequenceConfig",
@@ -510,67 +510,6 @@ def _gamma(alpha: Tensor, generator: torch.Generator) -> Tensor:
     return out * u ** (1.0 / alpha)
 
 
-class GRULanguageModel(nn.Module):
-    r"""A small GRU language model :math:`Q(x) = \prod_t Q(x_t \mid x_{<t})`.
-
-    A beginning-of-sequence token (id ``V``) starts every sequence; an embedding, one GRU layer
-    and a linear layer give the logits of the next token.
-
-    Args:
-        vocab: the tokens :math:`V` (the BOS token is added).
-        embed: the embedding's size.
-        hidden: the GRU's state size.
-
-    Example:
-        >>> lm = GRULanguageModel(5, embed=4, hidden=8)
-        >>> lm.log_prob(torch.zeros(3, 6, dtype=torch.long)).shape
-        torch.Size([3])
-    """
-
-    def __init__(self, vocab: int, *, embed: int = 16, hidden: int = 32) -> None:
-        super().__init__()
-        if min(vocab, embed, hidden) < 1:
-            raise ValueError(f"vocab, embed and hidden must be >= 1, got {vocab, embed, hidden}")
-        self.vocab = vocab
-        self.embedding = nn.Embedding(vocab + 1, embed)
-        self.gru = nn.GRU(embed, hidden, batch_first=True)
-        self.head = nn.Linear(hidden, vocab)
-
-    @property
-    def bos(self) -> int:
-        """The id of the beginning-of-sequence token."""
-        return self.vocab
-
-    def step(self, inputs: Tensor, state: Tensor | None) -> tuple[Tensor, Tensor]:
-        """One step: ``inputs`` of shape ``(B,)`` to logits ``(B, V)`` and the new state."""
-        out, state = self.gru(self.embedding(inputs)[:, None], state)  # (B, 1, H)
-        return self.head(out[:, 0]), state
-
-    def forward(self, tokens: Tensor) -> Tensor:
-        """Teacher-forced logits of every position, ``(B, T)`` to ``(B, T, V)``."""
-        bos = torch.full_like(tokens[:, :1], self.bos)
-        out, _ = self.gru(self.embedding(torch.cat([bos, tokens[:, :-1]], 1)))  # (B, T, H)
-        return self.head(out)
-
-    def log_prob(self, tokens: Tensor) -> Tensor:
-        """The exact :math:`\\log Q(x)` of each sequence, shape ``(B,)``."""
-        log_q = F.log_softmax(self(tokens), -1)  # (B, T, V)
-        return log_q.gather(-1, tokens[..., None])[..., 0].sum(-1)
-
-    @torch.no_grad()
-    def sample(self, n: int, length: int, *, generator: torch.Generator) -> Tensor:
-        """``n`` free-running samples of ``length`` tokens, shape ``(n, length)``."""
-        device = self.head.weight.device
-        inputs = torch.full((n,), self.bos, dtype=torch.long, device=device)
-        state, tokens = None, []
-        for _ in range(length):
-            logits, state = self.step(inputs, state)
-            probs = torch.softmax(logits.double(), -1).cpu()
-            inputs = torch.multinomial(probs, 1, generator=generator)[:, 0].to(device)
-            tokens.append(inputs)
-        return torch.stack(tokens, 1)
-
-
 def scheduled_sampling_loss(
     model: GRULanguageModel, tokens: Tensor, epsilon: float, *, generator: torch.Generator
 ) -> Tensor:
@@ -790,7 +729,7 @@ def fit_gaussian_on_grid(
     r"""The Gaussian on a grid closest to ``target`` under ``divergence(target, model)``.
 
     The model :math:`q_{\mu, \sigma}` is a Gaussian discretised on ``support``
-    (:func:`~beyond_mle.gan_saturation.gaussian_on_grid`); :math:`(\mu, \log \sigma)` are
+    (:func:`~beyond_mle.divergences.gaussian_on_grid`); :math:`(\mu, \log \sigma)` are
     fitted by L-BFGS from each start, and the best fit is kept (mode-seeking divergences have
     a local minimum between the modes as well as one on each mode).
 
@@ -908,21 +847,24 @@ def train_prior_gan(
         g.net[0].weight.fill_(config.start_std)
         g.net[0].bias.fill_(config.start_mean)
     d = Discriminator(MLPConfig(in_features=1, hidden=config.hidden, depth=config.depth)).to(device)
-    g_opt = torch.optim.Adam(g.parameters(), lr=config.lr, betas=(0.5, 0.999))
-    d_opt = torch.optim.Adam(d.parameters(), lr=config.lr, betas=(0.5, 0.999))
     gen = torch.Generator().manual_seed(seed + 1)
+
+    def draw() -> tuple[Tensor, Tensor]:
+        real = sample_mixture(config.batch, modes=config.modes, std=config.std, generator=gen)
+        return real.to(device), g.sample(config.batch, generator=gen)  # (batch, 1) each
+
+    def d_loss(batch: tuple[Tensor, Tensor]) -> Tensor:
+        real, fake = batch
+        return (pi * binary_cross_entropy(d(real), 1.0).mean()
+                + (1 - pi) * binary_cross_entropy(d(fake.detach()), 0.0).mean())  # fmt: skip
+
+    def g_loss(batch: tuple[Tensor, Tensor]) -> Tensor:
+        return minimax_generator_loss(d(batch[1]), scale=1 - pi)
+
+    schedule = AdversarialConfig(
+        steps=config.steps, lr=config.lr, d_lr=config.lr, desc=f"pi = {pi:g}"
+    )
     with one_cpu_thread(device):
-        for _ in progress(range(config.steps), desc=f"pi = {pi:g}"):
-            real = sample_mixture(config.batch, modes=config.modes, std=config.std,
-                                  generator=gen).to(device)  # fmt: skip
-            fake = g.sample(config.batch, generator=gen)
-            d_opt.zero_grad(set_to_none=True)
-            d_loss = (pi * binary_cross_entropy(d(real), 1.0).mean()
-                      + (1 - pi) * binary_cross_entropy(d(fake.detach()), 0.0).mean())  # fmt: skip
-            d_loss.backward()
-            d_opt.step()
-            g_opt.zero_grad(set_to_none=True)
-            minimax_generator_loss(d(fake), scale=1 - pi).backward()
-            g_opt.step()
+        fit_adversarial(g.parameters(), d.parameters(), d_loss, g_loss, schedule, draw=draw)
     weight, bias = g.net[0].weight.detach(), g.net[0].bias.detach()
     return {"pi": pi, "mean": float(bias), "std": float(weight.abs())}
