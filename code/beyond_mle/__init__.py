@@ -29,9 +29,13 @@ Modules:
     claims: what a chapter claims of a source, the quantity measured and the test that decides it.
     chapters: each chapter's claims, one module per chapter notebook.
     reproduces: the page "What reproduces", from every chapter's claims and committed results.
-    training: the shared, seeded training loop.
+    training: the shared, seeded training loops (supervised ``fit``, the two-player GAN loop
+        ``fit_adversarial``).
+    seq2seq_training: the seq2seq trainer, greedy decoding and token accuracy, for any parallel
+        corpus (sequence reversal, synthetic translation).
+    paths: where the book's repository is (its table of contents).
     models: seq2seq with attention, a Transformer decoder, MLP generator and discriminator, an
-        LSTM language model (the oracle, generator and mediator of CoT).
+        LSTM language model (the oracle, generator and mediator of CoT), a GRU language model.
     tasks: data made from a seed (sequence reversal, token copying, synchronous-grammar
         translation).
     experiments: the chapters' parameter specifications and presets, and the runner that
