@@ -64,6 +64,7 @@ book: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check code tests book
 	$(BIN)/ruff format --check code tests
+	$(BIN)/mypy
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -n $(JOBS) -q -p no:cacheprovider
@@ -106,7 +107,7 @@ lock: $(STAMP)
 	@echo "$(LOCK): $$(grep -c '==' $(LOCK)) pinned packages"
 
 clean:
-	rm -rf _build .pytest_cache .ruff_cache
+	rm -rf _build .pytest_cache .ruff_cache .mypy_cache
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean

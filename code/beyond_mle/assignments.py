@@ -299,6 +299,7 @@ def _strip_markdown(source: str, state: dict[str, Any]) -> tuple[str, list[str]]
         match = _FENCE.match(line)
         kind = match.group("kind") if match else ""
         if kind in {"solution", "solution-start", "solution-end"}:
+            assert match is not None  # kind is "" without a match
             fence = match.group("fence")
             close = index + 1
             while close < len(lines) and lines[close].strip() != fence:
@@ -622,11 +623,11 @@ def grade(
     path = Path(path)
     result = GradeResult(submission=name or str(path), chapter="")
     start = time.monotonic()
-    chapters = {key: Path(value) for key, value in (chapters or chapter_paths(root)).items()}
+    chapter_files = {key: Path(value) for key, value in (chapters or chapter_paths(root)).items()}
     try:
         submission = _read(path)
-        result.chapter = _chapter_of(submission, path, chapters)
-        instructor = _read(chapters[result.chapter])
+        result.chapter = _chapter_of(submission, path, chapter_files)
+        instructor = _read(chapter_files[result.chapter])
         graded, checks = _restore_checks(submission, instructor)
     except (AssignmentError, FileNotFoundError) as error:
         result.status = f"not graded: {error}"

@@ -46,7 +46,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Real
-from typing import Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import torch
@@ -99,21 +99,22 @@ class _Refs:
     present: Tensor  # (B, R) bool: False for the padding rows of a ragged list of references
 
 
-def _pad_2d(rows: Sequence[Sequence[int]], name: str, width: int | None = None) -> Tensor:
+def _pad_2d(rows: Sequence[Sequence[int | str]], name: str, width: int | None = None) -> Tensor:
     """Token lists as one tensor, padded with _PAD to ``width`` (default: the longest row)."""
-    rows = [list(r) for r in rows]
+    # token strings left here (mixed with ids) fail in torch.tensor below, with a clear message
+    lists = [list(r) for r in rows]
     if width is None:
-        width = max((len(r) for r in rows), default=0)
-    if not rows:
+        width = max((len(r) for r in lists), default=0)
+    if not lists:
         return torch.empty((0, width), dtype=torch.long)
     try:
-        ids = torch.tensor([r + [_PAD] * (width - len(r)) for r in rows], dtype=torch.long)
+        ids = torch.tensor([r + [_PAD] * (width - len(r)) for r in lists], dtype=torch.long)
     except (TypeError, ValueError, RuntimeError):
         raise ValueError(
             f"{name} must hold int token ids (or token strings, when hypotheses and references "
             "are both lists)"
         ) from None
-    lengths = torch.tensor([len(r) for r in rows]).unsqueeze(1)
+    lengths = torch.tensor([len(r) for r in lists]).unsqueeze(1)
     real = torch.arange(width) < lengths
     if (ids[real] < 0).any():
         raise ValueError(f"{name}: token ids must be >= 0, got {ids[real].min().item()}")
@@ -216,7 +217,7 @@ def _as_references(
                         "each a list of token ids, as in NLTK's corpus_bleu"
                     )
         n_refs = max(n_refs, 1)
-        rows = [
+        rows: list[list[int | str]] = [
             list(refs[r]) if r < len(refs) else [] for refs in references for r in range(n_refs)
         ]
         width = max((len(r) for r in rows), default=0)
@@ -228,7 +229,8 @@ def _as_references(
             f"references has batch size {ids.shape[0]} but hypotheses has {batch}: they must match"
         )
     if isinstance(references, Tensor):
-        present = _reference_presence(reference_mask, n_references, tuple(ids.shape[:2]), device)
+        shape = (ids.shape[0], ids.shape[1])
+        present = _reference_presence(reference_mask, n_references, shape, device)
     # an absent reference holds no token, so no path can match it
     ids = torch.where(present.unsqueeze(-1), _truncate_at_eos(ids, eos_id), _PAD)
     lengths = (ids >= 0).sum(-1)
@@ -371,13 +373,14 @@ def _prepare(
 ) -> tuple[_Hyps, _Refs, Tensor | None]:
     """Checked hypotheses and references, and the 1-gram matches when hypotheses are ``probs``."""
     hypotheses, references = _encode_words(hypotheses, references, eos_id)
-    ragged = {"reference_mask": reference_mask, "n_references": n_references}
     if isinstance(hypotheses, Tensor) and hypotheses.is_floating_point():
         probs = hypotheses
         _check_probs(probs)
         vocab = probs.shape[-1]
         _check_eos(eos_id, vocab)
-        refs = _as_references(references, probs.shape[0], eos_id, probs.device, **ragged)
+        refs = _as_references(
+            references, probs.shape[0], eos_id, probs.device, reference_mask, n_references
+        )
         if refs.ids.numel() and refs.ids.max() >= vocab:
             raise ValueError(
                 f"reference token ids must lie in [0, vocab - 1 = {vocab - 1}], "
@@ -401,7 +404,10 @@ def _prepare(
     ids = _truncate_at_eos(ids, eos_id)
     mask = (ids >= 0).to(torch.float64)
     hyps = _Hyps(probs=None, ids=ids, mask=mask, dtype=torch.float64)
-    return hyps, _as_references(references, ids.shape[0], eos_id, ids.device, **ragged), None
+    refs = _as_references(
+        references, ids.shape[0], eos_id, ids.device, reference_mask, n_references
+    )
+    return hyps, refs, None
 
 
 def _check_order(max_order: int) -> None:
@@ -443,17 +449,19 @@ def _as_weight_sets(
         order = 4 if max_order is None else max_order
         return ((1.0 / order,) * order,), True, order
     single = _weight_vector(weights, "weights")
+    sets: tuple[tuple[float, ...], ...]
     if single is not None:
         sets = (single,)
     else:
         rows = weights.tolist() if isinstance(weights, Tensor | np.ndarray) else weights
         rows = [] if isinstance(rows, str) or not isinstance(rows, Sequence) else list(rows)
-        sets = tuple(_weight_vector(row, f"weights[{i}]") for i, row in enumerate(rows))
-        if not sets or any(w is None for w in sets):
+        vectors = tuple(_weight_vector(row, f"weights[{i}]") for i, row in enumerate(rows))
+        if not vectors or any(w is None for w in vectors):
             raise ValueError(
                 "weights must be one weight vector (a float per n-gram order) or a list of "
                 f"weight vectors, as in NLTK; got {weights!r}"
             )
+        sets = cast(tuple[tuple[float, ...], ...], vectors)  # none is None, checked above
     order = max(len(w) for w in sets)
     if max_order is not None and order != max_order:
         what = "weights hold" if single is not None else "the longest weight vector holds"
@@ -724,6 +732,7 @@ class GleuStatistics:
 
 def _id_unigram_matrix(hyps: _Hyps, refs: _Refs) -> Tensor:
     """M1 of hard hypotheses, shape (B, L, R, Lr): 1 where the tokens are equal."""
+    assert hyps.ids is not None  # called on the id path only
     equal = hyps.ids[:, :, None, None] == refs.ids.unsqueeze(1)
     return (equal & (refs.ids >= 0).unsqueeze(1)).to(hyps.dtype)
 
@@ -794,7 +803,11 @@ def bleu_statistics(
     _check_order(max_order)
     hyps, refs, m1 = _prepare(hypotheses, references, eos_id, reference_mask, n_references)
     orders = range(1, max_order + 1)
-    fast = _hard_clipped_counts(hyps.ids, refs, orders) if _bit_set_path(hyps, refs) else None
+    fast = (  # _bit_set_path checks that hyps.ids is not None
+        _hard_clipped_counts(cast(Tensor, hyps.ids), refs, orders)
+        if _bit_set_path(hyps, refs)
+        else None
+    )
     if m1 is None and (fast is None or not unique_reference_ngrams):
         m1 = _id_unigram_matrix(hyps, refs)
     matches, totals, counts = [], [], []
@@ -802,6 +815,7 @@ def bleu_statistics(
         if fast is not None and unique_reference_ngrams:
             matches.append(fast[n][0])
         else:
+            assert m1 is not None  # made above whenever the bit-set counts are not used
             ref = _reference_ngrams(refs, n)
             expected = _expected_ngram_counts(m1, hyps.mask, n)  # (B, R, J)
             keep = ref.first if unique_reference_ngrams else (ref.max_count > 0)
@@ -848,7 +862,11 @@ def gleu_statistics(
     hyps, refs, m1 = _prepare(hypotheses, references, eos_id, reference_mask, n_references)
     batch = hyps.mask.shape[0]
     orders = range(min_len, max_len + 1)
-    fast = _hard_clipped_counts(hyps.ids, refs, orders) if _bit_set_path(hyps, refs) else None
+    fast = (  # _bit_set_path checks that hyps.ids is not None
+        _hard_clipped_counts(cast(Tensor, hyps.ids), refs, orders)
+        if _bit_set_path(hyps, refs)
+        else None
+    )
     if m1 is None and fast is None:
         m1 = _id_unigram_matrix(hyps, refs)
     tp = hyps.mask.new_zeros(refs.ids.shape[:2])  # (B, R)
@@ -858,6 +876,7 @@ def gleu_statistics(
         if fast is not None:
             tp = tp + fast[n][1]
         else:
+            assert m1 is not None  # made above whenever the bit-set counts are not used
             ref = _reference_ngrams(refs, n)
             expected = _expected_ngram_counts(m1, hyps.mask, n)  # (B, R, J)
             clipped = torch.minimum(expected, ref.own_count.to(hyps.dtype))
@@ -972,7 +991,7 @@ class BleuSmoothing:
         ):
             raise ValueError(f"smoothing method must be an int in [0, 7], got {self.method!r}")
         for name in ("epsilon", "alpha", "k"):
-            value = getattr(self, name)
+            value: float = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, Real) or not (0 < value < math.inf):
                 raise ValueError(f"smoothing {name} must be a finite number > 0, got {value!r}")
 
@@ -1014,7 +1033,8 @@ def _statistics_order(smoothing: BleuSmoothing, order: int) -> int:
 def _aggregate(stats: BleuStatistics, corpus: bool) -> BleuStatistics:
     if not corpus:
         return stats
-    return BleuStatistics(*(None if x is None else x.sum(0) for x in vars(stats).values()))
+    sums: list[Any] = [None if x is None else x.sum(0) for x in vars(stats).values()]
+    return BleuStatistics(*sums)
 
 
 def _average_neighbours(p: Tensor, p_next: Tensor) -> Tensor:

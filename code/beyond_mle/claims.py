@@ -69,7 +69,7 @@ def _number(value: float | None, name: str) -> None:
         raise ClaimError(f"{name} must be a finite number or None, got {value!r}")
 
 
-def _short(value: float) -> str:
+def _short(value: float | None) -> str:
     """A number in at most four significant digits (``0.95``, ``1.2e-05``)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "nan"
@@ -267,7 +267,7 @@ class Evaluation:
 
     claim: Claim
     scale: str
-    value: float | None
+    value: float
     verdict: str
 
     @property

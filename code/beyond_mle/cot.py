@@ -45,6 +45,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -416,7 +417,7 @@ def cot_step(
     return loss_g, loss_m
 
 
-def _flat_grad(loss: Tensor, params: list[Tensor], retain_graph: bool) -> Tensor:
+def _flat_grad(loss: Tensor, params: Sequence[Tensor], retain_graph: bool) -> Tensor:
     return torch.cat(
         [g.reshape(-1) for g in torch.autograd.grad(loss, params, retain_graph=retain_graph)]
     )
@@ -551,6 +552,7 @@ def train_turing_test(
         for i in range(per_epoch):
             rows = order[i * config.batch : (i + 1) * config.batch]
             if method == "cot":
+                assert mediator is not None and opt_m is not None  # made above for CoT
                 loss_g, loss_m = cot_step(
                     gen, mediator, bench.train[rows[: config.batch // 2]],
                     gamma=config.gamma, generator=rng,
@@ -581,6 +583,7 @@ def train_turing_test(
             elapsed, since = 0.0, 0
             row.update(_evaluate(gen, bench, config, eval_rng))
             if probe_batches and method == "cot":
+                assert mediator is not None
                 row.update(
                     gradient_agreement(
                         gen,

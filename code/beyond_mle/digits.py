@@ -419,9 +419,11 @@ def train_digits_gan(
     device = torch.device(device)
     with one_cpu_thread(device):
         seed_everything(seed)
-        shape = {"hidden": config.hidden, "depth": config.depth}
-        g = Generator(MLPConfig(in_features=config.noise_dim, out_features=PIXELS, **shape))
-        d = Discriminator(MLPConfig(in_features=PIXELS, out_features=1, **shape))
+        hidden, depth = config.hidden, config.depth
+        g = Generator(
+            MLPConfig(in_features=config.noise_dim, out_features=PIXELS, hidden=hidden, depth=depth)
+        )
+        d = Discriminator(MLPConfig(in_features=PIXELS, out_features=1, hidden=hidden, depth=depth))
         g, d = g.to(device), d.to(device)
         data = x_train.to(device)
         reference_probs = classifier_probs(classifier, data)  # (M, K)

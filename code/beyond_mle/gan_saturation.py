@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 from torch import Tensor
@@ -179,9 +180,9 @@ def sample_target(n: int, config: GanConfig, *, generator: torch.Generator | Non
 
 
 def _make_players(config: GanConfig, device: torch.device) -> tuple[Generator, Discriminator]:
-    shape = {"hidden": config.hidden, "depth": config.depth}
-    g = Generator(MLPConfig(in_features=1, out_features=1, **shape)).to(device)
-    d = Discriminator(MLPConfig(in_features=1, out_features=1, **shape)).to(device)
+    shape = MLPConfig(in_features=1, out_features=1, hidden=config.hidden, depth=config.depth)
+    g = Generator(shape).to(device)
+    d = Discriminator(shape).to(device)
     return g, d
 
 
@@ -244,7 +245,7 @@ def train_gan(
     with one_cpu_thread(device):
         if players is None:
             players = head_started_players(config, seed=seed, device=device)
-        g, d = (copy.deepcopy(net).to(device) for net in players)
+        g, d = copy.deepcopy(players[0]).to(device), copy.deepcopy(players[1]).to(device)
         # the training batches: the same for each kind
         gen = torch.Generator().manual_seed(seed + 1)
         eval_noise = g.noise(config.eval_samples, generator=torch.Generator().manual_seed(seed + 2))
@@ -265,7 +266,7 @@ def train_gan(
                 samples = g(eval_noise)  # (eval_samples, 1)
                 logits = d(samples)  # (eval_samples,)
                 grads = torch.autograd.grad(generator_loss(logits, kind), list(g.parameters()))
-            grad_norm = torch.sqrt(sum((grad**2).sum() for grad in grads))
+            grad_norm = torch.sqrt(cast(Tensor, sum((grad**2).sum() for grad in grads)))
             return {
                 "w1": wasserstein1_samples(samples.detach()[:, 0], eval_data[:, 0]).item(),
                 "grad_norm": grad_norm.item(),

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 from torch import Tensor
@@ -486,7 +487,7 @@ def rbf_mmd(x: Tensor, y: Tensor, bandwidths: tuple[float, ...] = (0.1, 0.5, 2.0
 
     def kernel(u: Tensor, v: Tensor) -> Tensor:
         squared = torch.cdist(u, v) ** 2  # (len(u), len(v))
-        return sum(torch.exp(-squared / (2 * h * h)) for h in bandwidths).mean()
+        return cast(Tensor, sum(torch.exp(-squared / (2 * h * h)) for h in bandwidths)).mean()
 
     return (kernel(x, x) + kernel(y, y) - 2 * kernel(x, y)).clamp_min(0.0)
 
@@ -689,9 +690,11 @@ class RingConfig:
 
 
 def _make_players(config: RingConfig) -> tuple[Generator, MLP]:
-    shape = {"hidden": config.hidden, "depth": config.depth}
-    g = Generator(MLPConfig(in_features=config.noise_dim, out_features=2, **shape))
-    d = MLP(MLPConfig(in_features=2, out_features=2, **shape))  # logits [l_r, l_f]
+    hidden, depth = config.hidden, config.depth
+    g = Generator(
+        MLPConfig(in_features=config.noise_dim, out_features=2, hidden=hidden, depth=depth)
+    )
+    d = MLP(MLPConfig(in_features=2, out_features=2, hidden=hidden, depth=depth))  # [l_r, l_f]
     return g, d
 
 
@@ -733,20 +736,23 @@ def train_ring_gan(
         variant = VARIANTS[variant]
     _check_kind(variant.kind)
     variant = config.resolve(variant)
+    smoothing, real_label, fake_label = variant.smoothing, variant.real_label, variant.fake_label
+    assert smoothing is not None and real_label is not None and fake_label is not None  # resolved
     device = torch.device(device)
     ring = (config.modes, config.radius, config.std)
     centres = ring_centres(config.modes, config.radius)
     with one_cpu_thread(device):
         seed_everything(seed)
-        g, d = (net.to(device) for net in _make_players(config))
+        g, d = _make_players(config)
+        g, d = g.to(device), d.to(device)
         gen = torch.Generator().manual_seed(seed)
         eval_gen = torch.Generator().manual_seed(seed + 1)
         eval_noise = g.noise(config.eval_samples, generator=eval_gen)
         eval_data = sample_ring(config.eval_samples, *ring, generator=eval_gen).to(device)
-        point = stationary_point(variant.kind, variant.smoothing)
+        point = stationary_point(variant.kind, smoothing)
 
         def g_loss(logits: Tensor) -> Tensor:
-            return smoothed_generator_loss(logits, variant.kind, variant.smoothing)
+            return smoothed_generator_loss(logits, variant.kind, smoothing)
 
         def evaluate(step: int) -> dict[str, float]:
             samples = g(eval_noise)  # (eval_samples, 2)
@@ -754,12 +760,13 @@ def train_ring_gan(
             grads = torch.autograd.grad(g_loss(logits), list(g.parameters()))
             d_real = torch.softmax(logits.detach(), -1)[:, 0]  # (eval_samples,)
             samples = samples.detach()
+            squares = cast(Tensor, sum((grad**2).sum() for grad in grads))  # not the int 0
             return {
                 "step": float(step),
                 "d_real_mean": d_real.mean().item(),
                 "d_real_std": d_real.std().item(),
                 "below_stationary": (d_real < point).float().mean().item(),
-                "grad_norm": torch.sqrt(sum((grad**2).sum() for grad in grads)).item(),
+                "grad_norm": torch.sqrt(squares).item(),
                 **mode_coverage(samples.cpu(), centres, config.std),
                 "mmd": rbf_mmd(samples, eval_data).item(),
             }
@@ -772,8 +779,8 @@ def train_ring_gan(
             return smoothed_discriminator_loss(
                 d(real),
                 d(fake.detach()),
-                real_label=variant.real_label,
-                fake_label=variant.fake_label,
+                real_label=real_label,
+                fake_label=fake_label,
             )
 
         schedule = AdversarialConfig(
@@ -879,11 +886,13 @@ def particle_experiment(
         raise ValueError(f"variants must be in {', '.join(VARIANTS)}; got {unknown}")
     start = spread * torch.randn(n_particles, 2, generator=torch.Generator().manual_seed(seed))
     ring = (config.modes, config.radius, config.std)
-    shape = {"hidden": config.hidden, "depth": config.depth, "lr": config.lr}
     nets: dict[tuple[float, float], MLP] = {}
     out: dict[str, object] = {"start": start}
     for name in variants:
         variant = config.resolve(VARIANTS[name])
+        # resolve fills in every None
+        assert variant.real_label is not None and variant.fake_label is not None
+        assert variant.smoothing is not None
         labels = (variant.real_label, variant.fake_label)
         if labels not in nets:
             nets[labels] = train_ring_discriminator(
@@ -891,13 +900,20 @@ def particle_experiment(
                 real_label=labels[0],
                 fake_label=labels[1],
                 steps=disc_steps,
+                hidden=config.hidden,
+                depth=config.depth,
+                lr=config.lr,
                 ring=ring,
                 seed=seed,
-                **shape,
             )
-        flow = {"steps": flow_steps, "lr": flow_lr, "log_every": log_every}
         positions, d_real = particle_flow(
-            nets[labels], start, variant.kind, variant.smoothing, **flow
+            nets[labels],
+            start,
+            variant.kind,
+            variant.smoothing,
+            steps=flow_steps,
+            lr=flow_lr,
+            log_every=log_every,
         )
         out[name] = {"d_real": d_real, "positions": positions, "variant": variant}
     out["steps"] = [*range(0, flow_steps, log_every), flow_steps]

@@ -167,9 +167,11 @@ def soft_score_loss(
         )
         value = bleu_from_statistics(summed, (1.0 / order,) * order, corpus=False)
     else:
-        stats = gleu_statistics(hyps, refs, max_len=order)
-        summed = GleuStatistics(*(x.reshape(points, n_sent).sum(1) for x in vars(stats).values()))
-        value = gleu_from_statistics(summed, corpus=False)
+        gleu_stats = gleu_statistics(hyps, refs, max_len=order)
+        gleu_summed = GleuStatistics(
+            *(x.reshape(points, n_sent).sum(1) for x in vars(gleu_stats).values())
+        )
+        value = gleu_from_statistics(gleu_summed, corpus=False)
     return -torch.log(value + eps)  # (P,)
 
 

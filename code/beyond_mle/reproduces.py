@@ -152,7 +152,7 @@ def render_page(root: str | os.PathLike[str] | None = None) -> str:
         "| chapter | claims | book scale | paper scale |",
         "| --- | --- | --- | --- |",
     ]
-    counts = {"book": {}, "paper": {}}
+    counts: dict[str, dict[str, int]] = {"book": {}, "paper": {}}
     total = 0
     for experiment in _chapter_order(root):
         claims = chapter_claims(experiment)
@@ -166,7 +166,7 @@ def render_page(root: str | os.PathLike[str] | None = None) -> str:
             "| claim | paper | ours, book scale | ours, paper scale |",
             "| --- | --- | --- | --- |",
         ]
-        tally = {"book": {}, "paper": {}}
+        tally: dict[str, dict[str, int]] = {"book": {}, "paper": {}}
         for claim in claims:
             total += 1
             book, book_verdict = _book_column(claim, book_runs)

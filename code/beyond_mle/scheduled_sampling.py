@@ -26,10 +26,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor
+from torch import Tensor, nn
 
 from beyond_mle.divergences import check_distribution, gaussian_on_grid, kl_divergence
 from beyond_mle.gan_losses import binary_cross_entropy, minimax_generator_loss
@@ -764,6 +765,7 @@ def fit_gaussian_on_grid(
         fit = {"mean": mean, "std": math.exp(log_std), "value": value}
         if best is None or value < best["value"]:
             best = fit
+    assert best is not None  # starts is not empty
     return best
 
 
@@ -843,9 +845,10 @@ def train_prior_gan(
     device = torch.device(device)
     seed_everything(seed)
     g = Generator(MLPConfig(in_features=1, out_features=1, depth=0)).to(device)  # affine
+    affine = cast(nn.Linear, g.net[0])  # depth 0: the net is this one layer
     with torch.no_grad():  # the same start for every pi
-        g.net[0].weight.fill_(config.start_std)
-        g.net[0].bias.fill_(config.start_mean)
+        affine.weight.fill_(config.start_std)
+        affine.bias.fill_(config.start_mean)
     d = Discriminator(MLPConfig(in_features=1, hidden=config.hidden, depth=config.depth)).to(device)
     gen = torch.Generator().manual_seed(seed + 1)
 
@@ -866,5 +869,5 @@ def train_prior_gan(
     )
     with one_cpu_thread(device):
         fit_adversarial(g.parameters(), d.parameters(), d_loss, g_loss, schedule, draw=draw)
-    weight, bias = g.net[0].weight.detach(), g.net[0].bias.detach()
+    weight, bias = affine.weight.detach(), affine.bias.detach()
     return {"pi": pi, "mean": float(bias), "std": float(weight.abs())}

@@ -53,7 +53,7 @@ def _game_mean(results: Mapping[str, Any], variant: str, column: str, final: boo
 def _log10_gradient_pair(larger: str, smaller: str) -> Callable[[Mapping[str, Any]], tuple]:
     """The log10 norms of two generators' gradients after the discriminator's head start."""
 
-    def measure(results: Mapping[str, Any]) -> tuple[float, float]:
+    def measure(results: Mapping[str, Any]) -> tuple[float, ...]:  # (larger, smaller)
         return tuple(
             math.log10(_game_mean(results, variant, "grad_norm", final=False))
             for variant in (larger, smaller)

@@ -218,7 +218,7 @@ RECORDED_PACKAGES = (
 )
 
 
-def _versions() -> dict[str, str]:
+def _versions() -> dict[str, str | None]:
     """The versions of Python and of :data:`RECORDED_PACKAGES` (``None`` if not installed)."""
     from importlib import metadata
 

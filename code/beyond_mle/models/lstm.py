@@ -28,6 +28,7 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, cast, overload
 
 import numpy as np
 import torch
@@ -184,6 +185,36 @@ class LSTMLanguageModel(nn.Module):
         hidden, state = self.lstm(self.embedding(token_ids).unsqueeze(1), state)  # (B, 1, H)
         return self.output(hidden.squeeze(1)), state
 
+    @overload
+    def sample(
+        self,
+        batch: int,
+        length: int,
+        *,
+        generator: torch.Generator | None = None,
+        return_logits: Literal[False] = False,
+    ) -> Tensor: ...
+
+    @overload
+    def sample(
+        self,
+        batch: int,
+        length: int,
+        *,
+        generator: torch.Generator | None = None,
+        return_logits: Literal[True],
+    ) -> tuple[Tensor, Tensor]: ...
+
+    @overload
+    def sample(
+        self,
+        batch: int,
+        length: int,
+        *,
+        generator: torch.Generator | None = None,
+        return_logits: bool = False,
+    ) -> Tensor | tuple[Tensor, Tensor]: ...
+
     def sample(
         self,
         batch: int,
@@ -310,7 +341,7 @@ def oracle_file() -> Path | None:
     in the repository (where GPU runs carry it; ignored by git); ``/work/shared/data/``; and
     ``../shared/data/`` beside the repository.
     """
-    candidates = [os.environ.get(ORACLE_VARIABLE, "")]
+    candidates: list[str | Path] = [os.environ.get(ORACLE_VARIABLE, "")]
     try:
         repository = find_root(Path(__file__).parent)
     except FileNotFoundError:  # the package installed outside the book's repository
@@ -347,11 +378,16 @@ def load_oracle(path: str | os.PathLike[str]) -> LSTMLanguageModel:
     model = LSTMLanguageModel(LSTMConfig(vocab_size=vocab, embedding_size=emb, hidden_size=hidden))
     with torch.no_grad():
         model.embedding.weight.copy_(data["embedding"])
+        # nn.LSTM sets its weights as attributes at run time: the stubs type them Tensor | Module
+        weight_ih = cast(Tensor, model.lstm.weight_ih_l0)
+        weight_hh = cast(Tensor, model.lstm.weight_hh_l0)
+        bias_ih = cast(Tensor, model.lstm.bias_ih_l0)
+        bias_hh = cast(Tensor, model.lstm.bias_hh_l0)
         # row vectors x W (E, H) -> nn.LSTM's column weights W^T (H, E), stacked i, f, g, o
-        model.lstm.weight_ih_l0.copy_(torch.cat([data[f"W_{g}"].T for g in _TORCH_GATES]))
-        model.lstm.weight_hh_l0.copy_(torch.cat([data[f"U_{g}"].T for g in _TORCH_GATES]))
-        model.lstm.bias_ih_l0.copy_(torch.cat([data[f"b_{g}"] for g in _TORCH_GATES]))
-        model.lstm.bias_hh_l0.zero_()
+        weight_ih.copy_(torch.cat([data[f"W_{g}"].T for g in _TORCH_GATES]))
+        weight_hh.copy_(torch.cat([data[f"U_{g}"].T for g in _TORCH_GATES]))
+        bias_ih.copy_(torch.cat([data[f"b_{g}"] for g in _TORCH_GATES]))
+        bias_hh.zero_()
         model.output.weight.copy_(data["W_out"].T)  # (V, H)
         model.output.bias.copy_(data["b_out"])
     return model.requires_grad_(False).eval()

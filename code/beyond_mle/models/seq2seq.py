@@ -242,7 +242,11 @@ class Seq2Seq(nn.Module):
             hidden = torch.tanh(self.readout(torch.cat([state, context, x], dim=-1)))  # (B, H)
             step_logits = self.output(hidden)  # (B, V)
             if feeding in ("teacher", "greedy"):
-                token = targets[:, t] if feeding == "teacher" else step_logits.argmax(-1)  # (B,)
+                if feeding == "teacher":
+                    assert targets is not None  # checked above
+                    token = targets[:, t]  # (B,)
+                else:
+                    token = step_logits.argmax(-1)  # (B,)
                 q = F.one_hot(token, vocab).to(step_logits.dtype)  # (B, V)
                 x = self.embedding(token)  # = q @ E, by lookup: (B, E)
             else:
