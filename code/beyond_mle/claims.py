@@ -27,6 +27,7 @@ import importlib
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "Ordering",
     "at",
     "chapter_claims",
+    "chapter_module",
     "claims_table",
     "evaluate_claims",
     "rows",
@@ -278,7 +280,7 @@ class Evaluation:
         return self.claim.contradicted.get(self.scale, "(no reason declared)")
 
     def ours(self) -> str:
-        return "-" if self.value is None else _short(self.value)
+        return _short(self.value)
 
 
 def rows(table: Mapping[str, Sequence[Any]], **match: Any) -> list[dict[str, Any]]:
@@ -318,29 +320,40 @@ def at(*path: str | int | Mapping[str, Any]) -> Callable[[Mapping[str, Any]], An
 
     def measure(results: Mapping[str, Any]) -> Any:
         node: Any = results
-        row: int | None = None
         for step in path:
             if isinstance(step, Mapping) or (isinstance(step, str) and "=" in step):
                 if isinstance(step, Mapping):
                     conditions = [(column, str(label)) for column, label in step.items()]
                 else:
                     conditions = [part.partition("=")[::2] for part in step.split(",")]
-                size = len(node[conditions[0][0]])
-                rows = [
-                    index
-                    for index in range(size)
-                    if all(str(node[column][index]) == label for column, label in conditions)
+                matching = [
+                    row
+                    for row in rows(node)
+                    if all(str(row[column]) == label for column, label in conditions)
                 ]
-                if len(rows) != 1:
-                    raise KeyError(f"{len(rows)} rows match {step!r}, not one")
-                row = rows[0]
+                if len(matching) != 1:
+                    raise KeyError(f"{len(matching)} rows match {step!r}, not one")
+                node = matching[0]  # the next key reads this row's value in its column
                 continue
             node = node[step]
-            if row is not None:
-                node, row = node[row], None
         return node
 
     return measure
+
+
+def chapter_module(experiment: str) -> ModuleType | None:
+    """The module ``beyond_mle.chapters.<notebook's stem>`` of an experiment, or ``None``."""
+    from pathlib import PurePosixPath
+
+    from beyond_mle.experiments.registry import get_experiment
+
+    name = f"beyond_mle.chapters.{PurePosixPath(get_experiment(experiment).notebook).stem}"
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name == name:
+            return None
+        raise
 
 
 def chapter_claims(experiment: str) -> tuple[Claim, ...]:
@@ -348,21 +361,13 @@ def chapter_claims(experiment: str) -> tuple[Claim, ...]:
 
     The chapter module is ``beyond_mle.chapters.<notebook's stem>``.
     """
-    from pathlib import PurePosixPath
-
-    from beyond_mle.experiments.registry import get_experiment
-
-    stem = PurePosixPath(get_experiment(experiment).notebook).stem
-    try:
-        module = importlib.import_module(f"beyond_mle.chapters.{stem}")
-    except ModuleNotFoundError as error:
-        if error.name == f"beyond_mle.chapters.{stem}":
-            return ()
-        raise
+    module = chapter_module(experiment)
+    if module is None:
+        return ()
     claims = tuple(module.CLAIMS)
     keys = [claim.key for claim in claims]
     if len(set(keys)) != len(keys):
-        raise ClaimError(f"chapter {stem}: claim keys repeat: {keys}")
+        raise ClaimError(f"chapter {module.__name__}: claim keys repeat: {keys}")
     return claims
 
 
@@ -401,13 +406,13 @@ def claims_table(experiment: str, results: Mapping[str, Any], scale: str = "book
     """
     import pandas as pd
 
-    rows = []
+    records = []
     for evaluation in evaluate_claims(experiment, results, scale):
         claim = evaluation.claim
         verdict = evaluation.verdict
         if evaluation.reason:
             verdict = f"{verdict}: {evaluation.reason}"
-        rows.append(
+        records.append(
             {
                 "claim": claim.statement,
                 "source": claim.source,
@@ -417,7 +422,7 @@ def claims_table(experiment: str, results: Mapping[str, Any], scale: str = "book
                 "verdict": verdict,
             }
         )
-    return pd.DataFrame(rows, columns=["claim", "source", "paper", "ours", "test", "verdict"])
+    return pd.DataFrame(records, columns=["claim", "source", "paper", "ours", "test", "verdict"])
 
 
 def show_claims(experiment: str, results: Mapping[str, Any], scale: str = "book"):

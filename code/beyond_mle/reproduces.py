@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from beyond_mle.claims import (
     Claim,
     Evaluation,
     chapter_claims,
+    chapter_module,
     run_scale,
 )
 from beyond_mle.experiments.paths import RESULTS_FOLDER, find_root
@@ -83,9 +85,10 @@ def _number(value: float) -> str:
     return f"{value:.3g}"
 
 
-def _book_column(claim: Claim, runs: Sequence[Run]) -> tuple[str, str]:
+def _book_column(claim: Claim, runs: Sequence[Run]) -> tuple[str, str, str]:
+    """Ours at book scale (seed 0, and the range over the seeds), the verdict and its kind."""
     if not runs:
-        return "-", "pending: no book-scale run committed"
+        return "-", "pending: no book-scale run committed", "pending"
     evaluations = [claim.evaluate(run.results, "book") for run in runs]
     first = min(zip(runs, evaluations, strict=True), key=lambda pair: pair[0].seed)[1]
     values = [evaluation.value for evaluation in evaluations]
@@ -93,25 +96,28 @@ def _book_column(claim: Claim, runs: Sequence[Run]) -> tuple[str, str]:
     if len(values) > 1:
         ours += f" ({_number(min(values))} to {_number(max(values))})"
     if "book" not in claim.scales:
-        return ours, "not decided at book scale: the seeds' spread is wider than the effect"
-    return ours, _verdict(evaluations)
+        text = "not decided at book scale: the seeds' spread is wider than the effect"
+        return ours, text, "not decided"
+    return (ours, *_verdict(evaluations))
 
 
-def _verdict(evaluations: Sequence[Evaluation]) -> str:
+def _verdict(evaluations: Sequence[Evaluation]) -> tuple[str, str]:
+    """The verdict of one or more runs, as text and as its kind."""
     verdicts = {evaluation.verdict for evaluation in evaluations}
     counted = f" ({len(evaluations)} of {len(evaluations)} runs)" if len(evaluations) > 1 else ""
     if len(verdicts) > 1:
         agree = sum(evaluation.verdict == VERDICTS[0] for evaluation in evaluations)
-        return f"undecided: {agree} of {len(evaluations)} runs reproduce it"
+        return f"undecided: {agree} of {len(evaluations)} runs reproduce it", "undecided"
     verdict = verdicts.pop()
     reason = evaluations[0].reason
-    return f"**{verdict}**{counted}" + (f": {reason}" if reason else "")
+    return f"**{verdict}**{counted}" + (f": {reason}" if reason else ""), verdict
 
 
-def _paper_column(claim: Claim, runs: Sequence[Run], pending: str) -> tuple[str, str]:
+def _paper_column(claim: Claim, runs: Sequence[Run], pending: str) -> tuple[str, str, str]:
+    """Ours at paper scale (every committed paper-scale run), the verdicts and their kind."""
     if not runs:
-        return "-", f"pending: {pending}"
-    cells = []
+        return "-", f"pending: {pending}", "pending"
+    labels, verdicts, kinds = [], [], set()
     for run in runs:
         evaluation = claim.evaluate(run.results, "paper")
         overrides = run.provenance.get("overrides") or {}
@@ -119,9 +125,15 @@ def _paper_column(claim: Claim, runs: Sequence[Run], pending: str) -> tuple[str,
         if overrides:
             shown = ", ".join(f"{key}={value}" for key, value in sorted(overrides.items()))
             label += f" (reduced run: {shown})"
-        verdict = _verdict([evaluation]) if "paper" in claim.scales else "not decided here"
-        cells.append((label, verdict))
-    return "; ".join(label for label, _ in cells), "; ".join(verdict for _, verdict in cells)
+        labels.append(label)
+        if "paper" in claim.scales:
+            text, kind = _verdict([evaluation])
+        else:
+            text, kind = "not decided here", "not decided"
+        verdicts.append(text)
+        kinds.add(kind)
+    kind = kinds.pop() if len(kinds) == 1 else "undecided"
+    return "; ".join(labels), "; ".join(verdicts), kind
 
 
 def _title(notebook: Path) -> str:
@@ -152,7 +164,7 @@ def render_page(root: str | os.PathLike[str] | None = None) -> str:
         "| chapter | claims | book scale | paper scale |",
         "| --- | --- | --- | --- |",
     ]
-    counts: dict[str, dict[str, int]] = {"book": {}, "paper": {}}
+    counts = {"book": Counter[str](), "paper": Counter[str]()}
     total = 0
     for experiment in _chapter_order(root):
         claims = chapter_claims(experiment)
@@ -166,15 +178,13 @@ def render_page(root: str | os.PathLike[str] | None = None) -> str:
             "| claim | paper | ours, book scale | ours, paper scale |",
             "| --- | --- | --- | --- |",
         ]
-        tally: dict[str, dict[str, int]] = {"book": {}, "paper": {}}
+        tally = {"book": Counter[str](), "paper": Counter[str]()}
         for claim in claims:
             total += 1
-            book, book_verdict = _book_column(claim, book_runs)
-            paper, paper_verdict = _paper_column(claim, paper_runs, pending)
-            for scale, verdict in (("book", book_verdict), ("paper", paper_verdict)):
-                kind = _kind(verdict)
-                counts[scale][kind] = counts[scale].get(kind, 0) + 1
-                tally[scale][kind] = tally[scale].get(kind, 0) + 1
+            book, book_verdict, book_kind = _book_column(claim, book_runs)
+            paper, paper_verdict, paper_kind = _paper_column(claim, paper_runs, pending)
+            tally["book"][book_kind] += 1
+            tally["paper"][paper_kind] += 1
             statement, source = claim.statement.rstrip("."), claim.source.rstrip(".")
             described_claim = (
                 f"{statement}. *{source}.* Measured: {claim.quantity}; "
@@ -211,6 +221,8 @@ def render_page(root: str | os.PathLike[str] | None = None) -> str:
         if paper_runs and all(run.provenance.get("overrides") for run in paper_runs):
             paper_text += f" The full paper preset is pending ({pending})."
         title = _title(root / notebook)
+        for scale in counts:
+            counts[scale] += tally[scale]
         overview.append(
             f"| {{doc}}`{title} <{link}>` | {len(claims)} | {_tally(tally['book'])} "
             f"| {_tally(tally['paper'])} |"
@@ -259,15 +271,8 @@ def _joined(verdict: str, ours: str) -> str:
     return verdict if ours == "-" else f"{verdict}; ours: {ours}"
 
 
-def _tally(kinds: dict[str, int]) -> str:
+def _tally(kinds: Mapping[str, int]) -> str:
     return ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())) or "-"
-
-
-def _kind(verdict: str) -> str:
-    for kind in ("reproduced", "contradicted", "pending", "undecided"):
-        if kind in verdict:
-            return kind
-    return "not decided"
 
 
 def _run_text(run: Run) -> str:
@@ -275,17 +280,12 @@ def _run_text(run: Run) -> str:
     device = provenance["device"]["name"]
     minutes = provenance["wall_time_s"] / 60
     revision = (provenance["git"].get("revision") or "unknown")[:10]
-    text = f"`{run.folder}`, {device}, {minutes:.0f} min, revision {revision}"
-    return text
+    return f"`{run.folder}`, {device}, {minutes:.0f} min, revision {revision}"
 
 
 def _pending(experiment: str) -> str:
     """What the paper-scale run needs, as the chapter module states it."""
-    import importlib
-
-    stem = Path(EXPERIMENTS[experiment].notebook).stem
-    module = importlib.import_module(f"beyond_mle.chapters.{stem}")
-    return getattr(module, "PAPER_RUN", "run the paper preset")
+    return getattr(chapter_module(experiment), "PAPER_RUN", "run the paper preset")
 
 
 def write_page(root: str | os.PathLike[str] | None = None) -> Path:
