@@ -4,7 +4,7 @@
 #   make test     lint, unit tests, every chapter under nbval (twice: with the kernels torch picks for
 #                 this CPU, then with its portable ones), strict book build (in that order)
 #   make lint | unit | nbval | nbval-portable   one step of `make test`
-#   make run EXP=differentiable-bleu PRESET=paper [ARGS="-p device cuda"]
+#   make run EXP=differentiable_bleu PRESET=paper [ARGS="-p device cuda"]
 #   make outputs [NB=book/PART/CHAPTER.ipynb]   re-execute chapters in place (committed outputs)
 #   make lock     re-resolve requirements.lock from pyproject.toml's ranges (newest releases)
 #   make clean    remove the built book and caches (distclean also removes .venv)

@@ -104,10 +104,10 @@ def test_at_reads_rows_of_stored_tables():
 
 
 def test_run_scale_is_book_only_at_the_defaults():
-    spec = EXPERIMENTS["token-copying"]
+    spec = EXPERIMENTS["token_copying"]
     defaults = {name: param.default for name, param in spec.params.items()}
-    assert run_scale("token-copying", {**defaults, "seed": 7, "device": "cuda"}) == "book"
-    assert run_scale("token-copying", {**defaults, "steps": defaults["steps"] + 1}) == "paper"
+    assert run_scale("token_copying", {**defaults, "seed": 7, "device": "cuda"}) == "book"
+    assert run_scale("token_copying", {**defaults, "steps": defaults["steps"] + 1}) == "paper"
 
 
 # Every chapter's claims on the committed runs
@@ -170,7 +170,7 @@ def test_book_scale_bounds_leave_every_seed_clear_of_the_boundary(experiment, ke
 
 
 def test_claims_table_and_verdict_lines_of_a_committed_run():
-    run = next(run for run in RUNS if run.experiment == "token-copying" and run.scale == "book")
+    run = next(run for run in RUNS if run.experiment == "token_copying" and run.scale == "book")
     table = claims_table(run.experiment, run.results, run.scale)
     assert list(table.columns) == ["claim", "source", "paper", "ours", "test", "verdict"]
     assert len(table) == len(chapter_claims(run.experiment))

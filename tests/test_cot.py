@@ -1,4 +1,7 @@
-"""Tests of CoT's objectives by exact enumeration on tiny vocabularies, and of its training step."""
+"""Tests of CoT's objectives by exact enumeration on tiny vocabularies, and of its training step.
+
+The synthetic Turing test of the chapter is tested in ``test_cot_chapter.py``.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +11,13 @@ import pytest
 import torch
 
 from beyond_mle.cot import (
-    METHODS,
-    TuringTestConfig,
     all_sequences,
     cot_step,
     generator_loss,
     gradient_agreement,
     jensen_shannon_mc,
-    make_benchmark,
     mediator_loss,
     step_kl,
-    train_turing_test,
 )
 from beyond_mle.divergences import js_divergence
 from beyond_mle.models.lstm import LSTMConfig, LSTMLanguageModel, normal_init_
@@ -143,28 +142,3 @@ def test_cot_step_gives_both_models_gradients():
         gen, med, batch=8, length=5, n_batches=3, generator=torch.Generator().manual_seed(2)
     )
     assert -1 <= scores["cosine_mean"] <= 1 and scores["variance_1"] > 0
-
-
-@pytest.mark.parametrize("method", METHODS)
-def test_turing_test_runs_and_logs_each_epoch(method):
-    config = TuringTestConfig(
-        vocab_size=20, embedding_size=4, hidden_size=4, mediator_size=6, length=5,
-        n_train=32, n_test=16, batch=8, epochs=2, eval_samples=16,
-    )  # fmt: skip
-    bench = make_benchmark(config, seed=0)
-    assert "seeded random oracle" in bench.oracle_name
-    rows = train_turing_test(method, bench, config, seed=0, probe_batches=2)
-    assert [row["epoch"] for row in rows] == [0.0, 1.0, 2.0]
-    assert all(row["jsd"] <= math.log(2) + 1e-6 for row in rows)
-    assert ("cosine_mean" in rows[-1]) == (method == "cot")
-    with pytest.raises(ValueError, match="method"):
-        train_turing_test("gan", bench, config, seed=0)
-
-
-def test_config_refuses_bad_values():
-    with pytest.raises(ValueError, match="gamma"):
-        TuringTestConfig(gamma=-0.1)
-    with pytest.raises(ValueError, match="ss_schedule"):
-        TuringTestConfig(ss_schedule="cosine")
-    with pytest.raises(ValueError, match="n_train"):
-        TuringTestConfig(n_train=10, batch=64)

@@ -9,10 +9,12 @@ import torch
 
 from beyond_mle.divergences import (
     check_distribution,
+    fit_gaussian_on_grid,
     gaussian_on_grid,
     generalized_js_divergence,
     js_divergence,
     kl_divergence,
+    rbf_mmd,
     reverse_kl_divergence,
     wasserstein1_grid,
     wasserstein1_samples,
@@ -221,3 +223,42 @@ def test_gaussian_on_grid_is_differentiable_in_mean_and_std():
 def test_gaussian_on_grid_rejects_bad_input(support, std, match):
     with pytest.raises(ValueError, match=match):
         gaussian_on_grid(support, 0.0, std)
+
+
+def test_gaussian_fit_mode_covering_and_seeking():
+    x = torch.linspace(-8, 8, 801, dtype=torch.float64)
+    p = 0.5 * gaussian_on_grid(x, -2.0, 0.5) + 0.5 * gaussian_on_grid(x, 2.0, 0.5)
+    covering = fit_gaussian_on_grid(p, x, kl_divergence)
+    assert abs(covering["mean"]) < 1e-4 and math.isclose(
+        covering["std"], math.sqrt(4.25), rel_tol=1e-3
+    )
+    seeking = fit_gaussian_on_grid(p, x, lambda a, b: kl_divergence(b, a))
+    assert math.isclose(abs(seeking["mean"]), 2.0, rel_tol=1e-3) and seeking["std"] < 0.51
+    js = fit_gaussian_on_grid(p, x, lambda a, b: generalized_js_divergence(a, b, 0.9))
+    assert abs(js["mean"]) > 1.9
+    with pytest.raises(ValueError, match="starts"):
+        fit_gaussian_on_grid(p, x, kl_divergence, starts=())
+
+
+def test_rbf_mmd_against_a_double_sum_and_shifts():
+    gen = torch.Generator().manual_seed(0)
+    data = torch.randn(1000, 2, generator=gen)
+    other = torch.randn(1000, 2, generator=gen)
+    near, far = rbf_mmd(data, other), rbf_mmd(data, other + 1.0)
+    assert rbf_mmd(data, data).item() == 0.0
+    assert 0 <= near.item() < 0.01 < far.item()
+    x, y = data[:30].double(), other[:20].double()
+
+    def k(u, v):
+        return sum(math.exp(-((u - v) ** 2).sum().item() / (2 * h * h)) for h in (0.1, 0.5, 2.0))
+
+    direct = (
+        sum(k(a, b) for a in x for b in x) / 900
+        + sum(k(a, b) for a in y for b in y) / 400
+        - 2 * sum(k(a, b) for a in x for b in y) / 600
+    )
+    assert rbf_mmd(x, y).item() == pytest.approx(direct, rel=1e-9)
+    with pytest.raises(ValueError, match="shapes"):
+        rbf_mmd(data, torch.zeros(5, 3))
+    with pytest.raises(ValueError, match="bandwidths"):
+        rbf_mmd(data, other, bandwidths=(0.0,))

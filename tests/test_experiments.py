@@ -40,7 +40,6 @@ from beyond_mle.experiments import (
     run_experiment,
     save_results,
     to_jsonable,
-    validate_parameters,
 )
 from beyond_mle.experiments.runner import RECORDED_PACKAGES
 from beyond_mle.progress import progress, progress_enabled
@@ -116,7 +115,7 @@ def _leftovers(root: Path, experiment: str = "tiny") -> list[str]:
 
 
 def test_registry_entries_are_complete():
-    assert "differentiable-bleu" in EXPERIMENTS
+    assert "differentiable_bleu" in EXPERIMENTS
     for experiment in EXPERIMENTS.values():
         assert {"seed", "device", "results_dir"} <= set(experiment.params)
         assert experiment.presets["book"] == {}
@@ -124,7 +123,7 @@ def test_registry_entries_are_complete():
 
 
 def test_differentiable_bleu_specification():
-    experiment = get_experiment("differentiable-bleu")
+    experiment = get_experiment("differentiable_bleu")
     assert experiment.notebook == "book/bleu/differentiable_bleu.ipynb"
     defaults = experiment.defaults()
     assert defaults["n_corpora"] == 500 and defaults["n_temperatures"] == 13
@@ -135,7 +134,7 @@ def test_differentiable_bleu_specification():
 
 
 def test_validate_parameters_fills_defaults_and_returns_plain_values():
-    params = validate_parameters("differentiable-bleu", {"seed": np.int64(3), "n_corpora": 10})
+    params = get_experiment("differentiable_bleu").validate({"seed": np.int64(3), "n_corpora": 10})
     assert params["seed"] == 3 and type(params["seed"]) is int
     assert params["n_corpora"] == 10 and params["sweep_vocab"] == 50
 
@@ -154,7 +153,7 @@ def test_validate_parameters_fills_defaults_and_returns_plain_values():
 )
 def test_validate_parameters_names_parameter_value_and_range(name, value, expected):
     with pytest.raises(ValueError, match=expected):
-        validate_parameters("differentiable-bleu", {name: value})
+        get_experiment("differentiable_bleu").validate({name: value})
 
 
 @pytest.mark.parametrize(
@@ -187,16 +186,18 @@ def test_each_kind_accepts_valid_values():
 
 def test_unknown_parameter_lists_valid_names():
     with pytest.raises(ValueError, match="no parameter 'n_corpra'") as error:
-        validate_parameters("differentiable-bleu", {"n_corpra": 5})
+        get_experiment("differentiable_bleu").validate({"n_corpra": 5})
     message = str(error.value)
     assert "did you mean 'n_corpora'" in message
-    for name in get_experiment("differentiable-bleu").params:
+    for name in get_experiment("differentiable_bleu").params:
         assert name in message
 
 
 def test_unknown_experiment_lists_valid_names():
-    with pytest.raises(ValueError, match="valid experiments: .*differentiable-bleu"):
-        validate_parameters("differentiable-blue", {})
+    with pytest.raises(ValueError, match="valid experiments: .*differentiable_bleu"):
+        get_experiment("differentiable-blue")
+    with pytest.raises(ValueError, match="did you mean 'differentiable_bleu'"):
+        get_experiment("differentiable-bleu")
 
 
 def test_specifications_reject_inconsistent_definitions():
@@ -214,8 +215,8 @@ def test_cuda_requested_without_cuda_fails_clearly(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     for device in ("cuda", "cuda:1"):
         with pytest.raises(ValueError, match=f"'{device}' was requested but CUDA is not available"):
-            validate_parameters("differentiable-bleu", {"device": device})
-    assert validate_parameters("differentiable-bleu", {"device": "auto"})["device"] == "auto"
+            get_experiment("differentiable_bleu").validate({"device": device})
+    assert get_experiment("differentiable_bleu").validate({"device": "auto"})["device"] == "auto"
     assert resolve_device("auto") == torch.device("cpu")
     with pytest.raises(ValueError, match="CUDA is not available"):
         resolve_device("cuda")
@@ -445,7 +446,7 @@ def test_runner_rejects_bad_requests_before_running(root, fake_papermill):
 def test_cli_list_shows_experiments_presets_and_parameters(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    for text in ("differentiable-bleu", "book/bleu/differentiable_bleu.ipynb", "paper"):
+    for text in ("differentiable_bleu", "book/bleu/differentiable_bleu.ipynb", "paper"):
         assert text in out
     assert "n_corpora=10000" in out and "[1, 1_000_000]" in out and "random seed" in out
 
@@ -454,10 +455,10 @@ def test_cli_list_shows_experiments_presets_and_parameters(capsys):
     ("argv", "expected"),
     [
         (["run", "differentiable-blue"], "no experiment named 'differentiable-blue'"),
-        (["run", "differentiable-bleu", "--preset", "huge"], "no preset 'huge'"),
-        (["run", "differentiable-bleu", "-p", "n_corpra", "5"], "no parameter 'n_corpra'"),
-        (["run", "differentiable-bleu", "-p", "n_corpora", "0"], "'n_corpora' = 0 is invalid"),
-        (["run", "differentiable-bleu", "-p", "seed", "x"], "'x' is not an integer"),
+        (["run", "differentiable_bleu", "--preset", "huge"], "no preset 'huge'"),
+        (["run", "differentiable_bleu", "-p", "n_corpra", "5"], "no parameter 'n_corpra'"),
+        (["run", "differentiable_bleu", "-p", "n_corpora", "0"], "'n_corpora' = 0 is invalid"),
+        (["run", "differentiable_bleu", "-p", "seed", "x"], "'x' is not an integer"),
         (["list", "nothing"], "no experiment named 'nothing'"),
     ],
 )
@@ -551,6 +552,7 @@ def _assert_specification_matches(experiment: Experiment, notebook: Path) -> Non
     for name, param in experiment.params.items():
         default = ast.literal_eval(declared[name]["default"])
         assert param.normalise(default) == param.normalise(param.default), name
+        assert declared[name]["help"] == param.help, f"{name}: the comment is not the help"
 
 
 @pytest.mark.parametrize("name", sorted(EXPERIMENTS))

@@ -1,7 +1,6 @@
 """Tests of beyond_mle.label_smoothing: lemma 2 and eqs. (8)-(13) of Zhou et al. (2017) against
-autograd, the smoothed discriminator's optimum, the ring's measures and a short training run."""
-
-import math
+autograd, and the smoothed discriminator's loss and optimum. The chapter's experiments are tested
+in test_label_smoothing_chapter.py."""
 
 import pytest
 import torch
@@ -10,22 +9,13 @@ import torch.nn.functional as F
 from beyond_mle.gan_losses import minimax_generator_loss, nonsaturating_generator_loss
 from beyond_mle.label_smoothing import (
     SMOOTHED_LOSSES,
-    VARIANTS,
-    RingConfig,
     class_aware_gradient,
     cross_entropy,
-    label_smoothing_experiment,
-    mode_coverage,
     optimal_smoothed_discriminator,
-    particle_flow,
-    rbf_mmd,
-    ring_centres,
-    sample_ring,
     smoothed_discriminator_loss,
     smoothed_generator_loss,
     smoothed_generator_loss_grad,
     stationary_point,
-    train_ring_discriminator,
     two_class_logits,
 )
 
@@ -178,63 +168,7 @@ def test_bad_arguments_raise():
         class_aware_gradient(torch.tensor([0.5, 0.6]), logits)
     with pytest.raises(ValueError, match="real_label"):
         smoothed_discriminator_loss(logits, logits, real_label=-0.1)
-    with pytest.raises(ValueError, match="steps"):
-        RingConfig(steps=0)
-    with pytest.raises(ValueError, match="fake_smoothing"):
-        RingConfig(fake_smoothing=2.0)
     with pytest.raises(ValueError, match="d_real"):
         two_class_logits(torch.tensor([1.0]))
-
-
-def test_ring_measures():
-    centres = ring_centres(8, 2.0)
-    assert torch.allclose(centres.norm(dim=1), torch.full((8,), 2.0))
-    data = sample_ring(4000, std=0.05, generator=torch.Generator().manual_seed(0))
-    coverage = mode_coverage(data, centres, 0.05)
-    assert coverage["modes_covered"] == 8.0 and coverage["high_quality"] > 0.98
-    one_mode = centres[:1].repeat(100, 1)
-    assert mode_coverage(one_mode, centres, 0.05) == {"modes_covered": 1.0, "high_quality": 1.0}
-    other = sample_ring(1000, std=0.05, generator=torch.Generator().manual_seed(1))
-    near, far = rbf_mmd(data[:1000], other), rbf_mmd(data[:1000], one_mode)
-    assert 0 <= near.item() < 0.01 < far.item()
-    # against a direct double sum
-    x, y = data[:30].double(), other[:20].double()
-
-    def k(u, v):
-        return sum(math.exp(-((u - v) ** 2).sum().item() / (2 * h * h)) for h in (0.1, 0.5, 2.0))
-
-    direct = (
-        sum(k(a, b) for a in x for b in x) / 900
-        + sum(k(a, b) for a in y for b in y) / 400
-        - 2 * sum(k(a, b) for a in x for b in y) / 600
-    )
-    assert rbf_mmd(x, y).item() == pytest.approx(direct, rel=1e-9)
-
-
-def test_particles_follow_eqs_10_and_13():
-    start = 1.5 * torch.randn(200, 2, generator=torch.Generator().manual_seed(0))
-    d = train_ring_discriminator(start, fake_label=0.2, steps=150, hidden=32)
-    _, d_real = particle_flow(d, start, "minimax", 0.2, steps=150, lr=0.05, log_every=50)
-    below = d_real[0] < 0.2
-    assert (d_real[-1][below] <= d_real[0][below] + 1e-6).all()  # pushed towards 0
-    assert (d_real[-1][~below] >= d_real[0][~below] - 1e-6).all()  # pushed towards 1
-    plain = train_ring_discriminator(start, steps=300, hidden=32)
-    _, smoothed = particle_flow(plain, start, "non-saturating", 0.2, steps=300, lr=0.1)
-    _, unsmoothed = particle_flow(plain, start, "non-saturating", 0.0, steps=300, lr=0.1)
-    assert (smoothed[-1] < 0.81).all() and smoothed[-1].median() > 0.79  # stops at 1 - lambda
-    assert unsmoothed[-1].median() > 0.84  # without smoothing it goes on past 1 - lambda
-
-
-def test_ring_gan_runs_and_logs():
-    config = RingConfig(steps=20, head_start=5, batch=32, hidden=16, eval_samples=64, log_every=10)
-    rows, samples = label_smoothing_experiment(config, n_seeds=1, variants=tuple(VARIANTS)[:2])
-    assert {row["variant"] for row in rows} == set(tuple(VARIANTS)[:2])
-    assert [row["step"] for row in rows if row["variant"] == "minimax"] == [0.0, 10.0, 20.0]
-    assert all(math.isfinite(row["grad_norm"]) for row in rows)
-    assert samples["minimax"][0].shape == (64, 2)
-    # head start: the smoothed variant's discriminator starts near lambda_1 on the samples
-    start = [row for row in rows if row["step"] == 0]
-    assert start[0]["d_real_mean"] < start[1]["d_real_mean"]
-    # paired and seeded: the same call gives the same rows
-    again, _ = label_smoothing_experiment(config, n_seeds=1, variants=tuple(VARIANTS)[:2])
-    assert again == rows
+    with pytest.raises(ValueError, match="kind"):
+        stationary_point("wasserstein", 0.1)

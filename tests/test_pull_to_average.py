@@ -1,15 +1,18 @@
-"""Tests of the gradient fields of the pull to the average (beyond_mle.pull_to_average)."""
+"""Tests of the gradient fields of the pull to the average (beyond_mle.chapters.pull_to_average)."""
 
 import math
+from dataclasses import replace
 
 import pytest
 import torch
 
 from beyond_mle.bleu import corpus_bleu, corpus_gleu
-from beyond_mle.pull_to_average import (
+from beyond_mle.chapters.pull_to_average import (
+    PullToAverageConfig,
     bit_cross_entropies,
     crossed_bit_loss,
     descend,
+    descent_starts,
     endpoint_fractions,
     finite_difference_gradient,
     gradient,
@@ -18,7 +21,9 @@ from beyond_mle.pull_to_average import (
     probability_velocity,
     soft_score_loss,
     two_token_probs,
+    uniform_logits,
 )
+from beyond_mle.experiments import get_experiment
 
 F64 = torch.float64
 
@@ -105,3 +110,39 @@ def test_velocity_grid_and_endpoints():
         soft_score_loss(logits, [[[0, 1]]], score="rouge", order=2)
     with pytest.raises(ValueError, match="n must"):
         probability_grid(1)
+
+
+def test_starts_come_from_named_streams_uniform_in_the_square():
+    config = PullToAverageConfig(n_starts=500)
+    starts = descent_starts(config)
+    assert starts.shape == (500, 2) and starts.dtype == F64
+    assert torch.equal(starts, descent_starts(config))
+    assert not torch.equal(starts, descent_starts(replace(config, seed=1)))
+    assert not torch.equal(starts, uniform_logits(config.seed, "gradient check", 500))
+    probs = torch.sigmoid(starts)
+    assert 0.45 < probs.mean().item() < 0.55 and probs.min() > 0 and probs.max() < 1
+    with pytest.raises(ValueError, match="n must"):
+        uniform_logits(0, "gradient check", 0)
+
+
+@pytest.mark.parametrize(
+    ("values", "name"),
+    [
+        ({"grid": 2}, "grid"),
+        ({"grid": 402}, "grid"),
+        ({"n_starts": 0}, "n_starts"),
+        ({"descent_steps": 0}, "descent_steps"),
+        ({"descent_lr": 0.0}, "descent_lr"),
+        ({"seed": -1}, "seed"),
+    ],
+)
+def test_bad_config_values_raise_naming_the_parameter(values, name):
+    with pytest.raises(ValueError, match=f"'{name}'"):
+        PullToAverageConfig(**values)
+
+
+def test_presets_construct():
+    assert get_experiment("pull_to_average").config is PullToAverageConfig
+    paper = PullToAverageConfig.preset("paper")
+    assert (paper.grid, paper.n_starts, paper.descent_steps) == (41, 2000, 2000)
+    assert PullToAverageConfig.preset("book") == PullToAverageConfig()

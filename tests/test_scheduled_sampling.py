@@ -1,5 +1,6 @@
 """Tests of beyond_mle.scheduled_sampling: closed forms of the length-two objectives, the
-scheduled-sampling step against teacher forcing, the Markov source against enumeration."""
+scheduled-sampling step against teacher forcing, the Markov source against enumeration. The
+chapter's experiments are tested in test_scheduled_sampling_chapter.py."""
 
 import itertools
 import math
@@ -7,14 +8,11 @@ import math
 import pytest
 import torch
 
-from beyond_mle.divergences import gaussian_on_grid, generalized_js_divergence, kl_divergence
+from beyond_mle.divergences import kl_divergence
 from beyond_mle.models.gru import GRULanguageModel
 from beyond_mle.scheduled_sampling import (
     MarkovSource,
-    PriorGanConfig,
-    SequenceConfig,
     alternative_divergence,
-    fit_gaussian_on_grid,
     minimise_joint,
     ml_divergence,
     random_joint,
@@ -25,8 +23,6 @@ from beyond_mle.scheduled_sampling import (
     scheduled_sampling_minimiser,
     scheduled_sampling_target,
     split_joint,
-    train_language_model,
-    train_prior_gan,
 )
 
 
@@ -160,34 +156,6 @@ def test_ss_loss_with_epsilon_one_is_teacher_forcing():
     assert math.isfinite(other.item()) and not math.isclose(other.item(), loss.item())
 
 
-def test_language_model_training_lowers_the_true_kl():
-    src = MarkovSource.random(4, generator=torch.Generator().manual_seed(0))
-    config = SequenceConfig(vocab=4, length=5, steps=40, batch=32, eval_samples=200, log_every=20)
-    _, history = train_language_model(src, "constant", config, seed=0)
-    assert history[-1]["kl"] < 0.5 * history[0]["kl"]
-    assert all(row["epsilon"] == 1.0 for row in history)
-
-
-def test_gaussian_fit_mode_covering_and_seeking():
-    x = torch.linspace(-8, 8, 801, dtype=torch.float64)
-    p = 0.5 * gaussian_on_grid(x, -2.0, 0.5) + 0.5 * gaussian_on_grid(x, 2.0, 0.5)
-    covering = fit_gaussian_on_grid(p, x, kl_divergence)
-    assert abs(covering["mean"]) < 1e-4 and math.isclose(
-        covering["std"], math.sqrt(4.25), rel_tol=1e-3
-    )
-    seeking = fit_gaussian_on_grid(p, x, lambda a, b: kl_divergence(b, a))
-    assert math.isclose(abs(seeking["mean"]), 2.0, rel_tol=1e-3) and seeking["std"] < 0.51
-    js = fit_gaussian_on_grid(p, x, lambda a, b: generalized_js_divergence(a, b, 0.9))
-    assert abs(js["mean"]) > 1.9
-
-
-def test_prior_gan_runs_and_rejects_bad_pi():
-    out = train_prior_gan(0.5, PriorGanConfig(steps=5, batch=8, hidden=4, depth=1))
-    assert set(out) == {"pi", "mean", "std"} and out["std"] > 0
-    with pytest.raises(ValueError, match="pi must be in"):
-        train_prior_gan(1.0, PriorGanConfig(steps=5))
-
-
 @pytest.mark.parametrize(
     ("call", "match"),
     [
@@ -195,7 +163,10 @@ def test_prior_gan_runs_and_rejects_bad_pi():
         (lambda: ml_divergence(torch.ones(2, 3) / 6, torch.ones(2, 3) / 6), "square"),
         (lambda: scheduled_sampling_target(torch.ones(2, 2), 0.5), "sum to 1"),
         (lambda: MarkovSource.random(1, generator=torch.Generator()), "vocab must be"),
-        (lambda: SequenceConfig(length=1), "length must be"),
+        (
+            lambda: MarkovSource.random(3, concentration=0.0, generator=torch.Generator()),
+            "concentration must be",
+        ),
         (lambda: scheduled_sampling_fixed_point(_joint(), 0.5, rounds=0), "rounds must be"),
     ],
 )

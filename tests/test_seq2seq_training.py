@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from beyond_mle import streams
 from beyond_mle.models.seq2seq import Seq2Seq, Seq2SeqConfig
 from beyond_mle.seq2seq_training import (
     ParallelCorpus,
@@ -136,15 +137,15 @@ def test_one_seed_gives_one_initial_model_and_one_batch_sequence():
         )
         initial.append(model)
     by_loss = {name: [s for n, s in seen if n == name] for name in ("_ce", "zero")}
-    # the batches: a generator seeded with the seed, drawn once per step
-    batches = torch.Generator().manual_seed(4)
+    # the batches: the stream "batches" of the seed, drawn once per step
+    batches = streams.generator(4, "batches")
     expected = [corpus.sources[torch.randint(len(corpus), (5,), generator=batches)]]
     expected += [corpus.sources[torch.randint(len(corpus), (5,), generator=batches)]]
     for sources in by_loss.values():
         assert len(sources) == 3
         assert all(torch.equal(a, b) for a, b in zip(sources[:2], expected, strict=True))
-    # the initial weights: torch.manual_seed(seed); a zero loss leaves Adam's weights unchanged
-    torch.manual_seed(4)
+    # the initial weights: the stream "initial weights"; a zero loss leaves Adam's weights unchanged
+    streams.seed_global(4, "initial weights")
     fresh = Seq2Seq(_model_config(corpus))
     for a, b in zip(fresh.parameters(), initial[1].parameters(), strict=True):
         torch.testing.assert_close(a, b)

@@ -1,25 +1,47 @@
-"""Tests of the teacher-forcing leakage experiment (beyond_mle.teacher_forcing_leakage)."""
+"""Tests of beyond_mle.chapters.teacher_forcing_leakage: leakage rate, losses and training."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 import torch
 
 from beyond_mle.bleu import corpus_gleu, gleu_loss
-from beyond_mle.gumbel import gumbel_softmax
-from beyond_mle.tasks.reversal import EOS, reversal_corpus
-from beyond_mle.teacher_forcing_leakage import (
+from beyond_mle.chapters.teacher_forcing_leakage import (
+    LOSSES,
+    TeacherForcingLeakageConfig,
     evaluate_leakage,
     free_running_decode,
+    leakage_data,
     leakage_loss,
     leakage_rate,
     make_model,
+    run_leakage,
     teacher_forced_inputs,
     teacher_forced_logits,
     train_leakage_model,
 )
+from beyond_mle.experiments import get_experiment
+from beyond_mle.gumbel import gumbel_softmax
+from beyond_mle.tasks.reversal import EOS, reversal_corpus
 
 VOCAB, MAX_LEN = 8, 5
+TINY = TeacherForcingLeakageConfig(
+    vocab_size=VOCAB,
+    min_len=2,
+    max_len=MAX_LEN,
+    n_layers=2,
+    n_heads=2,
+    width=16,
+    batch=32,
+    steps=4,
+    lr=3e-3,
+    log_every=2,
+    n_train=64,
+    n_test=16,
+)
+SMALL_MODEL = replace(TINY, n_layers=1, n_heads=2, width=16)
 
 
 def _corpus(n: int, seed: int):
@@ -85,7 +107,7 @@ def test_teacher_forced_inputs_put_the_previous_gold_token_before_each_target():
 
 def test_teacher_forced_logits_at_t_do_not_depend_on_gold_t_or_later():
     torch.manual_seed(0)
-    model = make_model(VOCAB, MAX_LEN, n_layers=1, n_heads=2, width=16)
+    model = make_model(SMALL_MODEL)
     corpus = _corpus(3, 3)
     logits = teacher_forced_logits(model, corpus.sources, corpus.targets)
     assert logits.shape == (3, MAX_LEN + 1, VOCAB + 1)
@@ -98,7 +120,7 @@ def test_teacher_forced_logits_at_t_do_not_depend_on_gold_t_or_later():
 
 def test_free_running_decoding_feeds_back_its_own_argmax():
     torch.manual_seed(0)
-    model = make_model(VOCAB, MAX_LEN, n_layers=1, n_heads=2, width=16)
+    model = make_model(SMALL_MODEL)
     corpus = _corpus(3, 4)
     free = free_running_decode(model, corpus.sources, MAX_LEN + 1)
     assert free.shape == (3, MAX_LEN + 1)
@@ -110,7 +132,7 @@ def test_free_running_decoding_feeds_back_its_own_argmax():
 @pytest.mark.parametrize("loss", ["xent", "gleu"])
 def test_a_tiny_run_of_each_loss_decreases_it(loss):
     torch.manual_seed(0)
-    model = make_model(VOCAB, MAX_LEN, n_layers=1, n_heads=2, width=16)
+    model = make_model(SMALL_MODEL)
     corpus = _corpus(16, 5)
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
     noise = torch.Generator().manual_seed(0)
@@ -136,12 +158,7 @@ def test_gleu_loss_of_a_confident_shifted_copy_is_minus_log_its_gleu():
 
 def test_training_logs_every_measurement_and_starts_both_runs_alike():
     train, test = _corpus(64, 7), _corpus(16, 8)
-    runs = [
-        train_leakage_model(
-            loss, train, test, vocab_size=VOCAB, max_len=MAX_LEN, width=16, steps=4, log_every=2
-        )
-        for loss in ("xent", "gleu")
-    ]
+    runs = [train_leakage_model(loss, train, test, TINY) for loss in ("xent", "gleu")]
     keys = {"step", "loss", "leakage", "chance", "tf_accuracy", "tf_bleu", "tf_gleu"}
     keys |= {"free_bleu", "free_gleu", "free_leakage"}
     for run in runs:
@@ -153,16 +170,60 @@ def test_training_logs_every_measurement_and_starts_both_runs_alike():
     assert scores == pytest.approx(evaluate_leakage(runs[0].model, test, chunk=100))
 
 
+def test_both_losses_start_from_the_same_model_and_training_is_deterministic():
+    train, test = leakage_data(TINY)
+    untrained = replace(TINY, steps=1, log_every=1, lr=1e-7)
+    xent = train_leakage_model("xent", train, test, untrained).model
+    gleu = train_leakage_model("gleu", train, test, untrained).model
+    for a, b in zip(xent.parameters(), gleu.parameters(), strict=True):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=0)  # one step of lr 1e-7 apart
+    runs = run_leakage(TINY, train, test)
+    assert list(runs) == list(LOSSES)
+    again = train_leakage_model("gleu", train, test, TINY)
+    assert again.history == runs["gleu"].history
+    other = train_leakage_model("gleu", train, test, replace(TINY, seed=1))
+    assert other.history != runs["gleu"].history
+
+
+def test_data_splits_come_from_different_streams():
+    train, test = leakage_data(TINY)
+    assert len(train) == TINY.n_train and len(test) == TINY.n_test
+    assert train.sources.shape[1] == TINY.max_len + 1
+    assert not torch.equal(train.sources[: TINY.n_test], test.sources)
+    again, _ = leakage_data(TINY)
+    assert torch.equal(again.sources, train.sources)
+
+
 def test_bad_arguments_raise_before_any_compute():
     train = _corpus(8, 9)
     with pytest.raises(ValueError, match="loss"):
-        train_leakage_model("bleu", train, train, vocab_size=VOCAB, max_len=MAX_LEN)
+        train_leakage_model("bleu", train, train, TINY)
     with pytest.raises(ValueError, match="max_len"):
-        train_leakage_model("xent", train, train, vocab_size=VOCAB, max_len=MAX_LEN + 1)
-    with pytest.raises(ValueError, match="gumbel_temperature"):
-        train_leakage_model(
-            "gleu", train, train, vocab_size=VOCAB, max_len=MAX_LEN, gumbel_temperature=-1.0
-        )
-    model = make_model(VOCAB, MAX_LEN, n_layers=1, n_heads=1, width=8)
+        train_leakage_model("xent", train, train, replace(TINY, max_len=MAX_LEN + 1))
+    model = make_model(replace(TINY, n_layers=1, n_heads=1, width=8))
     with pytest.raises(ValueError, match="gumbel_temperature"):
         leakage_loss(model, train.sources, train.targets, "gleu", gumbel_temperature=0.0)
+
+
+@pytest.mark.parametrize(
+    ("values", "name"),
+    [
+        ({"gumbel_temperature": -1.0}, "gumbel_temperature"),
+        ({"vocab_size": 2}, "vocab_size"),
+        ({"batch": 0}, "batch"),
+        ({"lr": 0.0}, "lr"),
+        ({"clip_grad_norm": 0.0}, "clip_grad_norm"),
+        ({"min_len": 5, "max_len": 4}, "max_len"),
+        ({"width": 30, "n_heads": 4}, "width"),
+    ],
+)
+def test_bad_config_values_raise_naming_the_parameter(values, name):
+    with pytest.raises(ValueError, match=f"parameter '{name}' = .* is invalid"):
+        TeacherForcingLeakageConfig(**values)
+
+
+def test_paper_preset_constructs():
+    paper = TeacherForcingLeakageConfig.preset("paper")
+    assert (paper.n_layers, paper.n_heads, paper.width) == (6, 8, 256)
+    assert paper.width % paper.n_heads == 0 and paper.max_len == 49
+    assert get_experiment("teacher_forcing_leakage").config is TeacherForcingLeakageConfig

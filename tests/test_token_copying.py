@@ -1,4 +1,6 @@
-"""Tests of the token-copying task and of its training loop (beyond_mle.token_copying)."""
+"""Tests of the token-copying task and of its training loop (beyond_mle.chapters.token_copying)."""
+
+from dataclasses import replace
 
 import pytest
 import torch
@@ -6,14 +8,19 @@ from nltk.translate.bleu_score import corpus_bleu as nltk_corpus_bleu
 from nltk.translate.gleu_score import corpus_gleu as nltk_corpus_gleu
 
 from beyond_mle.bleu import bleu_loss
-from beyond_mle.tasks.copying import EOS, FIRST_WORD, PAD, copying_references, copying_word_range
-from beyond_mle.token_copying import (
+from beyond_mle.chapters.token_copying import (
     LOSSES,
+    TokenCopyingConfig,
     argmax_scores,
     copying_loss,
     copying_sweep,
+    reference_batch,
     train_copying,
 )
+from beyond_mle.experiments import get_experiment
+from beyond_mle.tasks.copying import EOS, FIRST_WORD, PAD, copying_references, copying_word_range
+
+TINY = TokenCopyingConfig(batch=4, lengths=(8,), vocabs=(20,), steps=20, log_every=10)
 
 
 def _gen(seed=0):
@@ -93,18 +100,54 @@ def test_argmax_scores_equal_nltk():
 
 def test_cross_entropy_copies_within_a_hundred_steps():
     refs = copying_references(8, length=8, vocab_size=40, generator=_gen(5))
-    history = train_copying(
-        refs, vocab_size=40, loss="ce", steps=100, log_every=50, generator=_gen()
-    )
+    history = train_copying(refs, 40, "ce", replace(TINY, steps=100, log_every=50))
     assert [row["step"] for row in history] == [0.0, 50.0, 100.0]
     assert history[-1]["bleu"] == 1.0 and history[-1]["gleu"] == 1.0
 
 
 def test_sweep_is_deterministic_and_shares_the_start_across_losses():
-    kwargs = {"lengths": [8], "vocabs": [20], "batch": 4, "steps": 20, "log_every": 10}
-    first = copying_sweep(**kwargs)
-    assert first == copying_sweep(**kwargs)
+    first = copying_sweep(TINY)
+    assert first == copying_sweep(TINY)
     starts = {row["objective"]: (row["bleu"], row["gleu"]) for row in first if row["step"] == 0}
     assert set(starts) == set(LOSSES) and len(set(starts.values())) == 1
     with pytest.raises(ValueError, match="vocab_size"):
-        train_copying(torch.tensor([[5, 1]]), vocab_size=5, loss="ce", steps=1, generator=_gen())
+        train_copying(torch.tensor([[5, 1]]), 5, "ce", replace(TINY, steps=1))
+
+
+def test_references_and_initial_logits_come_from_named_streams():
+    refs = reference_batch(TINY, 8, 20)
+    assert refs.shape == (TINY.batch, 8)
+    assert torch.equal(refs, reference_batch(TINY, 8, 20))
+    assert not torch.equal(refs, reference_batch(replace(TINY, seed=1), 8, 20))
+    assert not torch.equal(refs, reference_batch(TINY, 8, 21))  # each configuration its own
+    # another seed gives other initial logits, hence another step-0 argmax
+    other = train_copying(refs, 20, "ce", replace(TINY, steps=1, seed=1))
+    assert other[0] != train_copying(refs, 20, "ce", replace(TINY, steps=1))[0]
+
+
+@pytest.mark.parametrize(
+    ("values", "name"),
+    [
+        ({"batch": 0}, "batch"),
+        ({"lengths": (6, 8)}, "lengths"),
+        ({"lengths": ()}, "lengths"),
+        ({"lengths": (8, 8)}, "lengths"),
+        ({"vocabs": (2,)}, "vocabs"),
+        ({"vocabs": ()}, "vocabs"),
+        ({"steps": 0}, "steps"),
+        ({"lr": 0.0}, "lr"),
+        ({"beta2": 1.0}, "beta2"),
+        ({"log_every": 0}, "log_every"),
+    ],
+)
+def test_bad_config_values_raise_naming_the_parameter(values, name):
+    with pytest.raises(ValueError, match=f"'{name}'"):
+        TokenCopyingConfig(**values)
+
+
+def test_presets_construct():
+    assert get_experiment("token_copying").config is TokenCopyingConfig
+    paper = TokenCopyingConfig.preset("paper")
+    assert paper.lengths == (10, 50) and paper.vocabs == (10_000, 20_000)
+    assert paper.steps == 10_000 and paper.batch == 40
+    assert TokenCopyingConfig.preset("book") == TokenCopyingConfig()

@@ -3,43 +3,39 @@
 The package behind the book. Each method module computes one family of quantities with
 pure, typed torch functions; the book's chapters import them.
 
-Modules:
+Modules (methods, then the machinery the chapters share):
     bleu: differentiable BLEU and GLEU on token distributions, token ids and word lists, with
         NLTK's smoothing methods.
     vocabulary: word tokens to ids and back, and corpora padded into id tensors.
-    bleu_analysis: the experiments of the differentiable-BLEU chapter (agreement with NLTK on
-        random corpora, the softmax temperature sweep).
-    token_copying, pull_to_average, sequence_reversal, teacher_forcing_leakage: the experiments
-        of the chapters on training with the BLEU loss.
     gan_losses: the discriminator's cross-entropy and the three generator costs, on logits.
     divergences: KL, Jensen-Shannon and Wasserstein-1 on discrete and 1-D distributions.
-    gan_saturation: the 1-D GAN experiment of the BCE-loss chapter.
     gumbel: Gumbel-softmax samples, soft and straight-through.
     label_smoothing: class-aware gradients and the generator losses with smoothed targets.
     scores: Inception, MODE and AM scores from a classifier's class probabilities.
-    digits: scikit-learn's digits as the classifier and GAN data of the scores chapter.
     schedules: the decays of scheduled sampling.
-    scheduled_sampling: the scheduled-sampling objective on two-token sequences and the
-        Markov-source experiment.
-    cot: cooperative training (mediator and generator objectives, the synthetic Turing test).
+    scheduled_sampling: the scheduled-sampling objective on two-token sequences.
+    cot: cooperative training's mediator and generator objectives.
     optimal_transport: IPOT and Sinkhorn on batches of cost matrices (stabilised in the log domain
         for large costs), the OT sequence loss.
-    ot_seq2seq: seq2seq trained with and without the OT loss on a synthetic translation task.
-    assignments: student versions of the chapters and grading of submissions.
-    claims: what a chapter claims of a source, the quantity measured and the test that decides it.
-    chapters: each chapter's claims, one module per chapter notebook.
-    reproduces: the page "What reproduces", from every chapter's claims and committed results.
+    models: seq2seq with attention, a Transformer decoder, MLP generator and discriminator, an
+        LSTM language model (the oracle, generator and mediator of CoT), a GRU language model.
+    tasks: the chapters' data (sequence reversal, token copying, synchronous-grammar
+        translation, scikit-learn's digits).
     training: the shared, seeded training loops (supervised ``fit``, the two-player GAN loop
         ``fit_adversarial``).
     seq2seq_training: the seq2seq trainer, greedy decoding and token accuracy, for any parallel
         corpus (sequence reversal, synthetic translation).
+    streams: named random streams derived from one seed.
+    config: chapter configurations (parameters with bounds, help and presets, declared once).
+    chapters: one module per chapter notebook, named like it: its configuration, its experiment
+        functions and its claims.
+    claims: what a chapter claims of a source, the quantity measured and the test that decides it.
+    reproduces: the page "What reproduces", from every chapter's claims and committed results.
+    assignments: student versions of the chapters and grading of submissions.
+    experiments: the registry (built from the chapters' configurations), the runner that
+        executes a chapter notebook through papermill and stores its results with provenance,
+        and the refreshing of committed notebooks.
     paths: where the book's repository is (its table of contents).
-    models: seq2seq with attention, a Transformer decoder, MLP generator and discriminator, an
-        LSTM language model (the oracle, generator and mediator of CoT), a GRU language model.
-    tasks: data made from a seed (sequence reversal, token copying, synchronous-grammar
-        translation).
-    experiments: the chapters' parameter specifications and presets, and the runner that
-        executes a chapter notebook through papermill and stores its results with provenance.
     plotting: the book's seaborn theme and shared figure helpers.
     progress: the progress bar used by long loops (off when ``BEYOND_MLE_PROGRESS=0``).
 

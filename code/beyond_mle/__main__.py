@@ -14,7 +14,7 @@ Subcommands:
 Examples::
 
     python -m beyond_mle list
-    python -m beyond_mle run differentiable-bleu --preset paper -p device cuda -p seed 1
+    python -m beyond_mle run differentiable_bleu --preset paper -p device cuda -p seed 1
     python -m beyond_mle execute book/bleu/differentiable_bleu.ipynb
     python -m beyond_mle assignments release --out student/ bce_loss
     python -m beyond_mle assignments grade submissions/ --out grades.csv
@@ -300,8 +300,8 @@ def _add_assignments(commands: argparse._SubParsersAction) -> None:
         description=(
             "Chapters' exercises as assignments. Solutions are marked as nbgrader marks them "
             "(### BEGIN SOLUTION / ### END SOLUTION, ### BEGIN HIDDEN TESTS / ### END HIDDEN "
-            "TESTS) inside sphinx-exercise solution blocks. A CHAPTER is a notebook's name "
-            "(e.g. bce_loss), its experiment's name (gan-bce) or its path."
+            "TESTS) inside sphinx-exercise solution blocks. A CHAPTER is a chapter's name "
+            "(e.g. bce_loss: its notebook's, module's and experiment's) or its notebook's path."
         ),
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)

@@ -403,24 +403,18 @@ def chapter_paths(root: str | os.PathLike[str] | None = None) -> dict[str, Path]
 
 
 def find_chapter(name: str, root: str | os.PathLike[str] | None = None) -> Path:
-    """A chapter's notebook from its name, its experiment's name or its path.
+    """A chapter's notebook from its name (its notebook's stem and its experiment's) or its path.
 
     Raises:
         AssignmentError: no chapter has that name (the message lists the names).
     """
-    from beyond_mle.experiments.registry import EXPERIMENTS
-
     chapters = chapter_paths(root)
     candidate = Path(name)
     if candidate.suffix == ".ipynb" and candidate.is_file():
         return candidate
     if name in chapters:
         return chapters[name]
-    if name in EXPERIMENTS:
-        return chapters[Path(EXPERIMENTS[name].notebook).stem]
-    raise AssignmentError(
-        f"chapter must be one of {', '.join(chapters)} (or an experiment name), got {name!r}"
-    )
+    raise AssignmentError(f"chapter must be one of {', '.join(chapters)}, got {name!r}")
 
 
 def find_chapters(names: Sequence[str], root: str | os.PathLike[str] | None = None) -> list[Path]:

@@ -23,12 +23,15 @@ committed runs. An identity's tolerance comes from the arithmetic instead (a flo
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
+
+from beyond_mle.config import ChapterConfig
 
 __all__ = [
     "SCALES",
@@ -341,44 +344,42 @@ def at(*path: str | int | Mapping[str, Any]) -> Callable[[Mapping[str, Any]], An
     return measure
 
 
-def chapter_module(experiment: str) -> ModuleType | None:
-    """The module ``beyond_mle.chapters.<notebook's stem>`` of an experiment, or ``None``."""
-    from pathlib import PurePosixPath
-
+def chapter_module(experiment: str) -> ModuleType:
+    """The module ``beyond_mle.chapters.<experiment>`` of an experiment (its Config's module)."""
     from beyond_mle.experiments.registry import get_experiment
 
-    name = f"beyond_mle.chapters.{PurePosixPath(get_experiment(experiment).notebook).stem}"
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as error:
-        if error.name == name:
-            return None
-        raise
+    config = get_experiment(experiment).config
+    name = f"beyond_mle.chapters.{experiment}" if config is None else config.__module__
+    return importlib.import_module(name)
 
 
 def chapter_claims(experiment: str) -> tuple[Claim, ...]:
     """The claims declared for an experiment's chapter (``()`` if it declares none).
 
-    The chapter module is ``beyond_mle.chapters.<notebook's stem>``.
+    The chapter module is ``beyond_mle.chapters.<experiment>``.
     """
     module = chapter_module(experiment)
-    if module is None:
-        return ()
-    claims = tuple(module.CLAIMS)
+    claims = tuple(getattr(module, "CLAIMS", ()))
     keys = [claim.key for claim in claims]
     if len(set(keys)) != len(keys):
         raise ClaimError(f"chapter {module.__name__}: claim keys repeat: {keys}")
     return claims
 
 
-def run_scale(experiment: str, parameters: Mapping[str, Any]) -> str:
+def run_scale(experiment: str, parameters: Mapping[str, Any] | ChapterConfig) -> str:
     """``book`` for a run at the chapter's defaults (any seed or device), else ``paper``.
 
     The book-scale tolerances were set at the defaults; any other run is judged as the paper's
     experiment is.
+
+    Args:
+        experiment: the experiment's name.
+        parameters: the run's parameters, or the chapter's configuration.
     """
     from beyond_mle.experiments.registry import get_experiment
 
+    if isinstance(parameters, ChapterConfig):
+        parameters = dataclasses.asdict(parameters)
     spec = get_experiment(experiment)
     ignored = {"seed", "device", "results_dir"}
     for name, param in spec.params.items():

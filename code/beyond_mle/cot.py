@@ -36,6 +36,11 @@ CoT's default drops the second term (:math:`\gamma = 0`), which trades a bias fo
 variance (section 3.3 and figure 3 of the paper). :func:`generator_loss` gives a surrogate whose
 value is the KL estimate and whose gradient is this sum for any :math:`\gamma`.
 
+:func:`cot_step` computes both losses of one CoT iteration from one forward pass of each model,
+and :func:`gradient_agreement` compares the generator's gradient estimates with and without the
+REINFORCE term. The chapter's benchmark (the synthetic Turing test, training maximum likelihood,
+scheduled sampling and CoT against an LSTM oracle) is :mod:`beyond_mle.chapters.cot`.
+
 All quantities are in nats; ``token_ids`` are ``(batch, length)``, logits ``(batch, length,
 vocab)``.
 """
@@ -44,35 +49,23 @@ from __future__ import annotations
 
 import itertools
 import math
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from beyond_mle.models.lstm import LSTMConfig, LSTMLanguageModel, make_oracle, normal_init_
-from beyond_mle.progress import progress
-from beyond_mle.schedules import SCHEDULES, teacher_forcing_probability
+from beyond_mle.models.lstm import LSTMLanguageModel
 
 __all__ = [
-    "METHODS",
-    "Benchmark",
-    "TuringTestConfig",
     "all_sequences",
     "cot_step",
     "generator_loss",
     "gradient_agreement",
     "jensen_shannon_mc",
-    "make_benchmark",
     "mediator_loss",
     "step_kl",
-    "train_turing_test",
 ]
-
-#: The training methods of the synthetic Turing test.
-METHODS = ("mle", "scheduled-sampling", "cot")
 
 
 def step_kl(gen_logits: Tensor, mediator_log_probs: Tensor) -> Tensor:
@@ -234,22 +227,6 @@ def jensen_shannon_mc(
     return 0.5 * (on_g.mean() + on_p.mean())
 
 
-def _sample_many(
-    model: LSTMLanguageModel,
-    n: int,
-    length: int,
-    generator: torch.Generator | None,
-    batch_size: int = 1024,
-) -> Tensor:
-    """``n`` samples of ``model`` drawn in batches, ``(n, length)``."""
-    with torch.no_grad():
-        chunks = [
-            model.sample(min(batch_size, n - i), length, generator=generator)
-            for i in range(0, n, batch_size)
-        ]
-    return torch.cat(chunks)
-
-
 def all_sequences(vocab_size: int, length: int) -> Tensor:
     """Every sequence of ``length`` tokens over ``vocab_size`` tokens, ``(vocab^length, length)``.
 
@@ -264,113 +241,6 @@ def all_sequences(vocab_size: int, length: int) -> Tensor:
             f"vocab_size ** length must lie in [1, 100_000], got {vocab_size} ** {length}"
         )
     return torch.tensor(list(itertools.product(range(vocab_size), repeat=length)))
-
-
-@dataclass(frozen=True)
-class TuringTestConfig:
-    """The synthetic Turing test: oracle, data, models and training (Lu et al. 2019, sec. 5.1).
-
-    Attributes:
-        vocab_size: tokens of the oracle and the models (the benchmark: 5,000).
-        embedding_size: embedding width of the oracle and the generator (32).
-        hidden_size: LSTM width of the oracle and the generator (32).
-        mediator_size: embedding and LSTM width of CoT's mediator (64).
-        length: tokens per sequence (20).
-        n_train: oracle samples to train on (9,984).
-        n_test: held-out oracle samples for NLL_test (9,984).
-        batch: sequences per update (64).
-        epochs: passes of ``n_train // batch`` updates.
-        lr: the generator's Adam step size (1e-3).
-        mediator_lr: the mediator's Adam step size (3e-3).
-        betas: Adam's betas of both (0.9, 0.95).
-        clip: the gradients' global-norm clip (5).
-        init_std: the standard deviation of the models' N(0, std) initial parameters (0.1).
-        gamma: the weight of the REINFORCE term of CoT's generator gradient (0).
-        ss_schedule: the decay of scheduled sampling's teacher-forcing probability.
-        ss_floor: its floor.
-        eval_samples: samples for NLL_oracle and the JSD estimate, and test samples for NLL_test.
-        eval_every: epochs between evaluations (the last is always evaluated).
-        use_oracle_file: use the benchmark's oracle file when present and the shape fits.
-    """
-
-    vocab_size: int = 5000
-    embedding_size: int = 32
-    hidden_size: int = 32
-    mediator_size: int = 64
-    length: int = 20
-    n_train: int = 9984
-    n_test: int = 9984
-    batch: int = 64
-    epochs: int = 1
-    lr: float = 1e-3
-    mediator_lr: float = 3e-3
-    betas: tuple[float, float] = (0.9, 0.95)
-    clip: float = 5.0
-    init_std: float = 0.1
-    gamma: float = 0.0
-    ss_schedule: str = "inverse-sigmoid"
-    ss_floor: float = 0.0
-    eval_samples: int = 9984
-    eval_every: int = 1
-    use_oracle_file: bool = True
-
-    def __post_init__(self) -> None:
-        for name, low in (
-            ("vocab_size", 2),
-            ("embedding_size", 1),
-            ("hidden_size", 1),
-            ("mediator_size", 1),
-            ("length", 1),
-            ("batch", 2),
-            ("epochs", 1),
-            ("eval_samples", 1),
-            ("eval_every", 1),
-        ):
-            if getattr(self, name) < low:
-                raise ValueError(f"{name} must be >= {low}, got {getattr(self, name)}")
-        if self.n_train < self.batch or self.n_test < 1:
-            raise ValueError(f"n_train must be >= batch ({self.batch}) and n_test >= 1")
-        for name in ("lr", "mediator_lr", "clip", "init_std"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
-        if not 0.0 <= self.gamma <= 1.0 or not 0.0 <= self.ss_floor <= 1.0:
-            raise ValueError(
-                f"gamma and ss_floor must lie in [0, 1], got {self.gamma}, {self.ss_floor}"
-            )
-        if self.ss_schedule not in SCHEDULES:
-            raise ValueError(f"ss_schedule must be one of {SCHEDULES}, got {self.ss_schedule!r}")
-
-    @property
-    def model_config(self) -> LSTMConfig:
-        """The sizes of the oracle and the generator."""
-        return LSTMConfig(self.vocab_size, self.embedding_size, self.hidden_size)
-
-    @property
-    def updates_per_epoch(self) -> int:
-        """Updates per epoch, ``n_train // batch``."""
-        return self.n_train // self.batch
-
-
-@dataclass
-class Benchmark:
-    """An oracle, its training and held-out samples, and which oracle it is."""
-
-    oracle: LSTMLanguageModel
-    oracle_name: str
-    train: Tensor
-    test: Tensor
-
-
-def make_benchmark(
-    config: TuringTestConfig, seed: int, device: torch.device | str = "cpu"
-) -> Benchmark:
-    """The oracle (file or seeded) and ``n_train`` and ``n_test`` of its samples, from ``seed``."""
-    oracle, name = make_oracle(config.model_config, seed, use_file=config.use_oracle_file)
-    oracle = oracle.to(device)
-    generator = torch.Generator(device).manual_seed(seed + 1)
-    train = _sample_many(oracle, config.n_train, config.length, generator)
-    test = _sample_many(oracle, config.n_test, config.length, generator)
-    return Benchmark(oracle, name, train, test)
 
 
 def cot_step(
@@ -461,138 +331,3 @@ def gradient_agreement(
         "variance_0": g0.var(0).sum().item(),
         "variance_1": g1.var(0).sum().item(),
     }
-
-
-def _new_model(
-    config: LSTMConfig, std: float, seed: int, device: torch.device
-) -> LSTMLanguageModel:
-    model = LSTMLanguageModel(config)
-    normal_init_(model, std, generator=torch.Generator().manual_seed(seed))
-    return model.to(device)
-
-
-@torch.no_grad()
-def _evaluate(
-    gen: LSTMLanguageModel,
-    bench: Benchmark,
-    config: TuringTestConfig,
-    generator: torch.Generator,
-) -> dict[str, float]:
-    gen.eval()
-    n = config.eval_samples
-    fake = _sample_many(gen, n, config.length, generator)
-    real = bench.test[:n]
-
-    def token_log_probs(model: LSTMLanguageModel, tokens: Tensor) -> Tensor:
-        return torch.cat([model.token_log_probs(c) for c in tokens.split(1024)])  # (n, T)
-
-    g_fake, p_fake = token_log_probs(gen, fake), token_log_probs(bench.oracle, fake)
-    g_real, p_real = token_log_probs(gen, real), token_log_probs(bench.oracle, real)
-    nll_oracle, nll_test = -p_fake.mean().item(), -g_real.mean().item()
-    jsd = jensen_shannon_mc(g_fake.sum(-1), p_fake.sum(-1), g_real.sum(-1), p_real.sum(-1)).item()
-    gen.train()
-    return {
-        "nll_oracle": nll_oracle,
-        "nll_test": nll_test,
-        "nll_sum": nll_oracle + nll_test,
-        "jsd": jsd,
-    }
-
-
-def train_turing_test(
-    method: str,
-    bench: Benchmark,
-    config: TuringTestConfig,
-    *,
-    seed: int,
-    probe_batches: int = 0,
-    desc: str | None = None,
-) -> list[dict[str, float]]:
-    """Train a generator on the benchmark with one method and log it by epoch.
-
-    ``"mle"`` minimises the teacher-forced NLL of the training samples; ``"scheduled-sampling"``
-    the same with scheduled sampling (the teacher-forcing probability decays with
-    :func:`~beyond_mle.schedules.teacher_forcing_probability` over all updates); ``"cot"``
-    runs :func:`cot_step` (one generator and one mediator update per iteration, no
-    pre-training). Every method makes ``n_train // batch`` updates per epoch.
-
-    Args:
-        method: one of :data:`METHODS`.
-        bench: the oracle and its samples (:func:`make_benchmark`).
-        config: sizes and training settings.
-        seed: seeds the models' initial parameters, the batches and the samples.
-        probe_batches: for CoT, measure :func:`gradient_agreement` on this many batches at
-            every evaluation (0: never).
-        desc: the progress bar's label.
-
-    Returns:
-        One row per evaluation (epoch 0 is the initial model): ``epoch``, ``nll_oracle``,
-        ``nll_test``, ``nll_sum``, ``jsd``, ``seconds`` (training time per epoch since the
-        previous evaluation, without evaluating), and for a probed CoT run the keys of
-        :func:`gradient_agreement`.
-    """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    device = bench.train.device
-    gen = _new_model(config.model_config, config.init_std, seed, device)
-    opt_g = torch.optim.Adam(gen.parameters(), lr=config.lr, betas=config.betas)
-    mediator = opt_m = None
-    if method == "cot":
-        sizes = LSTMConfig(config.vocab_size, config.mediator_size, config.mediator_size)
-        mediator = _new_model(sizes, config.init_std, seed + 1, device)
-        opt_m = torch.optim.Adam(mediator.parameters(), lr=config.mediator_lr, betas=config.betas)
-    rng = torch.Generator(device).manual_seed(seed + 2)
-    eval_rng = torch.Generator(device).manual_seed(seed + 3)
-    per_epoch, total = config.updates_per_epoch, config.updates_per_epoch * config.epochs
-    history = [{"epoch": 0.0, "seconds": 0.0, **_evaluate(gen, bench, config, eval_rng)}]
-    step, elapsed, since = 0, 0.0, 0
-    for epoch in progress(range(1, config.epochs + 1), desc=desc or method):
-        order = torch.randperm(config.n_train, generator=rng, device=device)
-        start = time.perf_counter()
-        for i in range(per_epoch):
-            rows = order[i * config.batch : (i + 1) * config.batch]
-            if method == "cot":
-                assert mediator is not None and opt_m is not None  # made above for CoT
-                loss_g, loss_m = cot_step(
-                    gen, mediator, bench.train[rows[: config.batch // 2]],
-                    gamma=config.gamma, generator=rng,
-                )  # fmt: skip
-                opt_g.zero_grad(set_to_none=True)
-                opt_m.zero_grad(set_to_none=True)
-                (loss_g + loss_m).backward()
-                torch.nn.utils.clip_grad_norm_(mediator.parameters(), config.clip)
-                opt_m.step()
-            else:
-                batch = bench.train[rows]
-                epsilon = 1.0
-                if method == "scheduled-sampling":
-                    epsilon = teacher_forcing_probability(
-                        step, total, config.ss_schedule, floor=config.ss_floor
-                    )
-                logits = gen.scheduled_sampling_logits(batch, epsilon, generator=rng)
-                opt_g.zero_grad(set_to_none=True)
-                F.cross_entropy(logits.flatten(0, 1), batch.flatten()).backward()
-            torch.nn.utils.clip_grad_norm_(gen.parameters(), config.clip)
-            opt_g.step()
-            step += 1
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        elapsed, since = elapsed + time.perf_counter() - start, since + 1
-        if epoch % config.eval_every == 0 or epoch == config.epochs:
-            row = {"epoch": float(epoch), "seconds": elapsed / since}  # per epoch
-            elapsed, since = 0.0, 0
-            row.update(_evaluate(gen, bench, config, eval_rng))
-            if probe_batches and method == "cot":
-                assert mediator is not None
-                row.update(
-                    gradient_agreement(
-                        gen,
-                        mediator,
-                        batch=config.batch,
-                        length=config.length,
-                        n_batches=probe_batches,
-                        generator=eval_rng,
-                    )  # fmt: skip
-                )
-            history.append(row)
-    return history

@@ -113,6 +113,15 @@ def _verdict(evaluations: Sequence[Evaluation]) -> tuple[str, str]:
     return f"**{verdict}**{counted}" + (f": {reason}" if reason else ""), verdict
 
 
+def _reduced(run: Run) -> str:
+    """How a paper-scale run differs from the paper preset (``""`` for the preset as it is)."""
+    preset = run.provenance.get("preset", "paper")
+    overrides = run.provenance.get("overrides") or {}
+    parts = [] if preset == "paper" else [f"preset {preset}"]
+    parts += [f"{key}={value}" for key, value in sorted(overrides.items())]
+    return "reduced run: " + ", ".join(parts) if parts else ""
+
+
 def _paper_column(claim: Claim, runs: Sequence[Run], pending: str) -> tuple[str, str, str]:
     """Ours at paper scale (every committed paper-scale run), the verdicts and their kind."""
     if not runs:
@@ -120,11 +129,9 @@ def _paper_column(claim: Claim, runs: Sequence[Run], pending: str) -> tuple[str,
     labels, verdicts, kinds = [], [], set()
     for run in runs:
         evaluation = claim.evaluate(run.results, "paper")
-        overrides = run.provenance.get("overrides") or {}
         label = _number(evaluation.value)
-        if overrides:
-            shown = ", ".join(f"{key}={value}" for key, value in sorted(overrides.items()))
-            label += f" (reduced run: {shown})"
+        if _reduced(run):
+            label += f" ({_reduced(run)})"
         labels.append(label)
         if "paper" in claim.scales:
             text, kind = _verdict([evaluation])
@@ -218,7 +225,7 @@ def render_page(root: str | os.PathLike[str] | None = None) -> str:
             if paper_runs
             else f"Paper scale: pending ({pending})."
         )
-        if paper_runs and all(run.provenance.get("overrides") for run in paper_runs):
+        if paper_runs and all(_reduced(run) for run in paper_runs):
             paper_text += f" The full paper preset is pending ({pending})."
         title = _title(root / notebook)
         for scale in counts:

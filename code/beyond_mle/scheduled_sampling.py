@@ -1,65 +1,53 @@
-r"""Scheduled sampling and the two directions of KL: the chapter "Scheduled sampling is improper".
+r"""Scheduled sampling and its objective: the methods of "Scheduled sampling is improper".
 
-Three parts, each exact where it can be:
+Everything here is exact where it can be:
 
 * **Sequences of length two** (Huszár 2015, section 3). A joint :math:`P(x_1, x_2)` is a
   ``(V, V)`` matrix. Maximum likelihood minimises :math:`D_{\mathrm{ML}} = \mathrm{KL}(P \,\|\,
-  Q)`; scheduled sampling (Bengio et al. 2015) feeds the model, in place of the true first token,
-  a token :math:`z` drawn from the model itself with probability :math:`1 - \epsilon`, but keeps
-  the true second token as the target, and so minimises :math:`D_{\mathrm{SS}}` of
-  :func:`scheduled_sampling_divergence`, whose minimiser slides from :math:`P` to the factorised
+  Q)` (:func:`ml_divergence`); scheduled sampling (Bengio et al. 2015) feeds the model, in place
+  of the true first token, a token :math:`z` drawn from the model itself with probability
+  :math:`1 - \epsilon`, but keeps the true second token as the target, and so minimises
+  :math:`D_{\mathrm{SS}}` of :func:`scheduled_sampling_divergence`, a KL to the target of
+  :func:`scheduled_sampling_target` up to :func:`scheduled_sampling_constant`, whose minimiser
+  (:func:`scheduled_sampling_minimiser`, found by optimisation in
+  :func:`scheduled_sampling_fixed_point`) slides from :math:`P` to the factorised
   :math:`P_{x_1} P_{x_2}` as :math:`\epsilon` goes from 1 to 0.
-* **Scheduled sampling in practice**: a GRU language model
-  (:class:`~beyond_mle.models.gru.GRULanguageModel`) trained
-  on sequences from a random Markov chain (:class:`MarkovSource`), whose log-probability of any
-  sequence is exact, so that the true :math:`\mathrm{KL}(P \,\|\, Q)` and
-  :math:`\mathrm{KL}(Q \,\|\, P)` of the trained models are measured without bias
-  (:func:`sequence_experiment`).
-* **Mode covering and mode seeking**: a Gaussian fitted on a grid to a two-mode mixture under
-  :math:`\mathrm{KL}(P \,\|\, Q)`, :math:`\mathrm{KL}(Q \,\|\, P)` and the generalised
-  :math:`\mathrm{JS}_\pi` (:func:`fit_gaussian_on_grid`), and the same fit learned by a 1-D GAN
-  whose discriminator sees data with prior :math:`\pi` (:func:`train_prior_gan`).
+* **Sequences of many tokens**: :func:`scheduled_sampling_loss`, the loss of a batch for a
+  :class:`~beyond_mle.models.gru.GRULanguageModel`, and :class:`MarkovSource`, a random Markov
+  chain whose log-probability and entropy of any sequence are exact, so that the true
+  :math:`\mathrm{KL}(P \,\|\, Q)` and :math:`\mathrm{KL}(Q \,\|\, P)` of a trained model can be
+  measured without bias.
+
+The two directions of KL and the generalised :math:`\mathrm{JS}_\pi` are in
+:mod:`beyond_mle.divergences`; the chapter's experiments (GRUs trained on a Markov source, the
+GAN with a discriminator prior) in :mod:`beyond_mle.chapters.scheduled_sampling`.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
-from beyond_mle.divergences import check_distribution, gaussian_on_grid, kl_divergence
-from beyond_mle.gan_losses import binary_cross_entropy, minimax_generator_loss
+from beyond_mle.divergences import check_distribution, kl_divergence
 from beyond_mle.models.gru import GRULanguageModel
-from beyond_mle.models.mlp import Discriminator, Generator, MLPConfig
-from beyond_mle.progress import progress
-from beyond_mle.schedules import SCHEDULES, teacher_forcing_probability
-from beyond_mle.training import AdversarialConfig, fit_adversarial, one_cpu_thread, seed_everything
 
 __all__ = [
     "MarkovSource",
-    "PriorGanConfig",
-    "SequenceConfig",
     "alternative_divergence",
-    "fit_gaussian_on_grid",
     "minimise_joint",
     "ml_divergence",
     "random_joint",
-    "sample_mixture",
     "scheduled_sampling_constant",
     "scheduled_sampling_divergence",
     "scheduled_sampling_fixed_point",
     "scheduled_sampling_loss",
     "scheduled_sampling_minimiser",
     "scheduled_sampling_target",
-    "sequence_experiment",
     "split_joint",
-    "train_language_model",
-    "train_prior_gan",
 ]
 
 
@@ -384,7 +372,7 @@ def scheduled_sampling_fixed_point(p: Tensor, epsilon: float, *, rounds: int = 3
 
 
 # ----------------------------------------------------------------------------------------------
-# Scheduled sampling in practice: a GRU on a Markov source
+# Sequences of many tokens: a Markov source and the scheduled-sampling loss of a language model
 # ----------------------------------------------------------------------------------------------
 
 
@@ -557,317 +545,3 @@ def scheduled_sampling_loss(
         coin = (torch.rand(batch, generator=generator) < epsilon).to(device)  # True: the truth
         inputs = torch.where(coin, truth, sampled)
     return total / batch
-
-
-@dataclass(frozen=True)
-class SequenceConfig:
-    """Settings of the Markov-source experiment.
-
-    Attributes:
-        vocab: tokens of the chain (>= 2).
-        length: tokens per sequence (>= 2).
-        concentration: the Dirichlet parameter of the chain's rows (> 0; small: peaked).
-        embed: the embedding's size.
-        hidden: the GRU's state size.
-        steps: Adam updates (>= 1).
-        batch: sequences per update.
-        lr: Adam's learning rate.
-        floor: the smallest teacher-forcing probability of the decays, in [0, 1].
-        eval_samples: sequences drawn to estimate each KL.
-        log_every: updates between measurements.
-    """
-
-    vocab: int = 6
-    length: int = 12
-    concentration: float = 0.3
-    embed: int = 16
-    hidden: int = 32
-    steps: int = 300
-    batch: int = 64
-    lr: float = 0.01
-    floor: float = 0.0
-    eval_samples: int = 2000
-    log_every: int = 50
-
-    def __post_init__(self) -> None:
-        for name, low in (("vocab", 2), ("length", 2), ("embed", 1), ("hidden", 1), ("steps", 1),
-                          ("batch", 1), ("eval_samples", 2), ("log_every", 1)):  # fmt: skip
-            if getattr(self, name) < low:
-                raise ValueError(f"{name} must be >= {low}, got {getattr(self, name)}")
-        if not self.concentration > 0:
-            raise ValueError(f"concentration must be > 0, got {self.concentration}")
-        if not self.lr > 0:
-            raise ValueError(f"lr must be > 0, got {self.lr}")
-        if not 0.0 <= self.floor <= 1.0:
-            raise ValueError(f"floor must be in [0, 1], got {self.floor}")
-
-
-def train_language_model(
-    source: MarkovSource,
-    schedule: str,
-    config: SequenceConfig,
-    *,
-    seed: int = 0,
-    device: str | torch.device = "cpu",
-) -> tuple[GRULanguageModel, list[dict[str, float]]]:
-    r"""Train a GRU on the source with scheduled sampling under ``schedule`` and measure it.
-
-    The teacher-forcing probability of update :math:`i` is
-    :func:`~beyond_mle.schedules.teacher_forcing_probability` ``(i, steps, schedule,
-    floor=floor)``; ``"constant"`` with ``floor=0`` is teacher forcing (maximum likelihood).
-    Every ``log_every`` updates, fixed sequences give
-
-    * ``kl``: :math:`\mathrm{KL}(P \,\|\, Q) = \mathbb{E}_P[\log P(x) - \log Q(x)]`, the mean
-      over ``eval_samples`` sequences from the source (the same for every model);
-    * ``reverse_kl``: :math:`\mathrm{KL}(Q \,\|\, P) = \mathbb{E}_Q[\log Q(x) - \log P(x)]`,
-      over as many free-running samples of the model;
-
-    both unbiased, since :math:`\log P` and :math:`\log Q` are exact.
-
-    Args:
-        source: the data's Markov chain.
-        schedule: one of :data:`~beyond_mle.schedules.SCHEDULES`.
-        config: sizes, steps and learning rate.
-        seed: seeds the initialisation, the batches and the coins.
-        device: where to train.
-
-    Returns:
-        ``(model, history)``: one row per measurement with ``step``, ``epsilon``, ``loss`` (the
-        mean training loss per sequence since the previous row), ``kl`` and ``reverse_kl``.
-    """
-    if schedule not in SCHEDULES:
-        raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
-    device = torch.device(device)
-    seed_everything(seed)
-    model = GRULanguageModel(source.vocab, embed=config.embed, hidden=config.hidden).to(device)
-    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
-    gen = torch.Generator().manual_seed(seed + 1)
-    eval_data = source.sample(config.eval_samples, config.length,
-                              generator=torch.Generator().manual_seed(seed + 2))  # fmt: skip
-    eval_log_p = source.log_prob(eval_data)  # (eval_samples,), float64
-
-    def evaluate() -> dict[str, float]:
-        with torch.no_grad():
-            log_q = model.log_prob(eval_data.to(device)).double().cpu()
-            own = model.sample(config.eval_samples, config.length,
-                               generator=torch.Generator().manual_seed(seed + 3))  # fmt: skip
-            own_log_q = model.log_prob(own).double().cpu()
-        own = own.cpu()
-        return {"kl": float((eval_log_p - log_q).mean()),
-                "reverse_kl": float((own_log_q - source.log_prob(own)).mean())}  # fmt: skip
-
-    history = [{"step": 0.0, "epsilon": 1.0, "loss": math.nan, **evaluate()}]
-    running = 0.0
-    for step in progress(range(config.steps), desc=schedule):
-        epsilon = teacher_forcing_probability(step, config.steps, schedule, floor=config.floor)
-        batch = source.sample(config.batch, config.length, generator=gen).to(device)
-        optimiser.zero_grad(set_to_none=True)
-        loss = scheduled_sampling_loss(model, batch, epsilon, generator=gen)
-        loss.backward()
-        optimiser.step()
-        running += loss.item()
-        if (step + 1) % config.log_every == 0 or step + 1 == config.steps:
-            count = step + 1 - int(history[-1]["step"])
-            history.append({"step": float(step + 1), "epsilon": epsilon,
-                            "loss": running / count, **evaluate()})  # fmt: skip
-            running = 0.0
-    return model, history
-
-
-def sequence_experiment(
-    config: SequenceConfig,
-    *,
-    schedules: Sequence[str] = ("constant", "linear", "inverse-sigmoid"),
-    n_seeds: int = 2,
-    seed: int = 0,
-    device: str | torch.device = "cpu",
-) -> list[dict[str, float | str]]:
-    """Train one GRU per schedule and seed on one random Markov source, seeded by ``seed``.
-
-    Every schedule of a seed starts from the same initial weights and sees the same batches.
-
-    Args:
-        config: the experiment's settings.
-        schedules: the decays of :func:`~beyond_mle.schedules.teacher_forcing_probability`.
-        n_seeds: runs per schedule (>= 1); seeds ``seed + 1, seed + 11, ...``.
-        seed: seeds the source.
-        device: where to train.
-
-    Returns:
-        The rows of :func:`train_language_model`, each with its ``schedule`` and ``seed``.
-    """
-    if n_seeds < 1:
-        raise ValueError(f"n_seeds must be >= 1, got {n_seeds}")
-    for schedule in schedules:
-        if schedule not in SCHEDULES:
-            raise ValueError(f"schedules must be in {SCHEDULES}, got {schedule!r}")
-    source = MarkovSource.random(config.vocab, concentration=config.concentration,
-                                 generator=torch.Generator().manual_seed(seed))  # fmt: skip
-    rows: list[dict[str, float | str]] = []
-    with one_cpu_thread(torch.device(device)):
-        for run in range(n_seeds):
-            run_seed = seed + 1 + 10 * run
-            for schedule in schedules:
-                _, history = train_language_model(source, schedule, config, seed=run_seed,
-                                                  device=device)  # fmt: skip
-                rows += [{"schedule": schedule, "seed": run_seed, **row} for row in history]
-    return rows
-
-
-# ----------------------------------------------------------------------------------------------
-# Mode covering and mode seeking
-# ----------------------------------------------------------------------------------------------
-
-
-def fit_gaussian_on_grid(
-    target: Tensor,
-    support: Tensor,
-    divergence: Callable[[Tensor, Tensor], Tensor],
-    *,
-    starts: Sequence[tuple[float, float]] = ((0.1, 2.0), (1.0, 0.5)),
-    max_iter: int = 300,
-) -> dict[str, float]:
-    r"""The Gaussian on a grid closest to ``target`` under ``divergence(target, model)``.
-
-    The model :math:`q_{\mu, \sigma}` is a Gaussian discretised on ``support``
-    (:func:`~beyond_mle.divergences.gaussian_on_grid`); :math:`(\mu, \log \sigma)` are
-    fitted by L-BFGS from each start, and the best fit is kept (mode-seeking divergences have
-    a local minimum between the modes as well as one on each mode).
-
-    Args:
-        target: probabilities on the grid, shape ``(n,)``.
-        support: the grid, shape ``(n,)``.
-        divergence: maps ``(target, model)`` to a scalar.
-        starts: initial ``(mean, std)`` pairs.
-        max_iter: L-BFGS iterations per start.
-
-    Returns:
-        ``{"mean", "std", "value"}`` of the best fit.
-    """
-    if not starts:
-        raise ValueError("starts must hold at least one (mean, std) pair")
-    best: dict[str, float] | None = None
-    for mean0, std0 in starts:
-        theta = torch.tensor([mean0, math.log(std0)], dtype=support.dtype, requires_grad=True)
-        optimiser = torch.optim.LBFGS([theta], max_iter=max_iter, line_search_fn="strong_wolfe",
-                                      tolerance_grad=1e-10, tolerance_change=1e-14)  # fmt: skip
-
-        def closure(theta: Tensor = theta, optimiser: torch.optim.LBFGS = optimiser) -> Tensor:
-            optimiser.zero_grad()
-            value = divergence(target, gaussian_on_grid(support, theta[0], theta[1].exp()))
-            value.backward()
-            return value
-
-        optimiser.step(closure)
-        with torch.no_grad():
-            value = float(divergence(target, gaussian_on_grid(support, theta[0], theta[1].exp())))
-        mean, log_std = theta.detach().tolist()
-        fit = {"mean": mean, "std": math.exp(log_std), "value": value}
-        if best is None or value < best["value"]:
-            best = fit
-    assert best is not None  # starts is not empty
-    return best
-
-
-def sample_mixture(
-    n: int, *, modes: float = 2.0, std: float = 0.5, generator: torch.Generator
-) -> Tensor:
-    r"""``n`` draws of :math:`\tfrac12 \mathcal N(-m, s^2) + \tfrac12 \mathcal N(m, s^2)`,
-    shape ``(n, 1)``.
-
-    Example:
-        >>> x = sample_mixture(20_000, generator=torch.Generator().manual_seed(0))
-        >>> round(x.abs().mean().item(), 1)
-        2.0
-    """
-    side = torch.randint(0, 2, (n, 1), generator=generator) * 2 - 1  # -1 or +1
-    return torch.randn(n, 1, generator=generator) * std + modes * side
-
-
-@dataclass(frozen=True)
-class PriorGanConfig:
-    """Settings of :func:`train_prior_gan`.
-
-    Attributes:
-        steps: updates of each player (>= 1).
-        batch: samples of each kind per update.
-        hidden: units per hidden layer of the discriminator.
-        depth: its hidden layers.
-        lr: Adam's learning rate of both players.
-        modes: the data's modes sit at :math:`\\pm` ``modes``.
-        std: the standard deviation of each mode.
-        start_mean: the generator's initial mean.
-        start_std: its initial standard deviation (> 0).
-    """
-
-    steps: int = 1500
-    batch: int = 256
-    hidden: int = 32
-    depth: int = 2
-    lr: float = 0.005
-    modes: float = 2.0
-    std: float = 0.5
-    start_mean: float = 0.5
-    start_std: float = 1.0
-
-    def __post_init__(self) -> None:
-        for name in ("steps", "batch", "hidden", "depth"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("lr", "std", "start_std"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
-
-
-def train_prior_gan(
-    pi: float, config: PriorGanConfig, *, seed: int = 0, device: str | torch.device = "cpu"
-) -> dict[str, float]:
-    r"""A 1-D GAN whose discriminator weighs data by :math:`\pi` and samples by :math:`1 - \pi`.
-
-    The discriminator (an MLP) minimises
-    :math:`-\pi\, \mathbb{E}_{P} \log D - (1 - \pi)\, \mathbb{E}_{Q} \log(1 - D)`; the
-    generator, an affine map of Gaussian noise (so :math:`Q` is a Gaussian, unimodal), minimises
-    the minimax cost :math:`(1 - \pi)\, \mathbb{E}_Q \log(1 - D)`. Against the optimal
-    discriminator the game's value is :math:`\mathrm{JS}_\pi(P \,\|\, Q) - H(\pi)` (Huszár
-    2015, section 5), so the generator follows :math:`\mathrm{JS}_\pi`. Both players use Adam.
-
-    Args:
-        pi: the data's prior :math:`\pi`, in (0, 1).
-        config: the players and the data.
-        seed: seeds the nets and the batches.
-        device: where to train.
-
-    Returns:
-        ``{"pi", "mean", "std"}``: the fitted Gaussian's mean and standard deviation.
-    """
-    if not 0.0 < pi < 1.0:
-        raise ValueError(f"pi must be in (0, 1), got {pi}")
-    device = torch.device(device)
-    seed_everything(seed)
-    g = Generator(MLPConfig(in_features=1, out_features=1, depth=0)).to(device)  # affine
-    affine = cast(nn.Linear, g.net[0])  # depth 0: the net is this one layer
-    with torch.no_grad():  # the same start for every pi
-        affine.weight.fill_(config.start_std)
-        affine.bias.fill_(config.start_mean)
-    d = Discriminator(MLPConfig(in_features=1, hidden=config.hidden, depth=config.depth)).to(device)
-    gen = torch.Generator().manual_seed(seed + 1)
-
-    def draw() -> tuple[Tensor, Tensor]:
-        real = sample_mixture(config.batch, modes=config.modes, std=config.std, generator=gen)
-        return real.to(device), g.sample(config.batch, generator=gen)  # (batch, 1) each
-
-    def d_loss(batch: tuple[Tensor, Tensor]) -> Tensor:
-        real, fake = batch
-        return (pi * binary_cross_entropy(d(real), 1.0).mean()
-                + (1 - pi) * binary_cross_entropy(d(fake.detach()), 0.0).mean())  # fmt: skip
-
-    def g_loss(batch: tuple[Tensor, Tensor]) -> Tensor:
-        return minimax_generator_loss(d(batch[1]), scale=1 - pi)
-
-    schedule = AdversarialConfig(
-        steps=config.steps, lr=config.lr, d_lr=config.lr, desc=f"pi = {pi:g}"
-    )
-    with one_cpu_thread(device):
-        fit_adversarial(g.parameters(), d.parameters(), d_loss, g_loss, schedule, draw=draw)
-    weight, bias = affine.weight.detach(), affine.bias.detach()
-    return {"pi": pi, "mean": float(bias), "std": float(weight.abs())}

@@ -20,7 +20,9 @@ from typing import Protocol, runtime_checkable
 import torch
 from torch import Tensor
 
+from beyond_mle import streams
 from beyond_mle.models.seq2seq import Seq2Seq, Seq2SeqConfig
+from beyond_mle.streams import seed_global
 from beyond_mle.training import FitConfig, fit
 
 __all__ = [
@@ -108,9 +110,9 @@ def train_seq2seq(
 ) -> tuple[Seq2Seq, list[dict[str, float]]]:
     """Train a fresh seq2seq model on random batches of pairs with :func:`~beyond_mle.training.fit`.
 
-    The initial weights come from ``torch.manual_seed(seed)`` and the batches from a generator
-    seeded with ``seed``, so that every condition trained with one seed starts from the same
-    model and sees the same batches.
+    The initial weights come from the stream ``"initial weights"`` of ``seed`` and the batches
+    from its stream ``"batches"`` (:mod:`beyond_mle.streams`), so that every condition trained
+    with one seed starts from the same model and sees the same batches.
 
     Args:
         model_config: the model's sizes and special tokens.
@@ -126,9 +128,9 @@ def train_seq2seq(
     Returns:
         The trained model and its log, step 0 (loss NaN) included.
     """
-    torch.manual_seed(seed)
+    seed_global(seed, "initial weights")
     model = Seq2Seq(model_config).to(device)
-    batches = torch.Generator().manual_seed(seed)
+    batches = streams.generator(seed, "batches")
     sources, targets = train.sources.to(device), train.targets.to(device)
 
     def loss_fn(_step: int) -> Tensor:

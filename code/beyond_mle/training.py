@@ -10,16 +10,15 @@ player's loss, one that draws the step's batch, and one that writes a row of the
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
-import numpy as np
 import torch
 from torch import Tensor
 
+from beyond_mle import streams
 from beyond_mle.progress import progress
 
 __all__ = [
@@ -42,11 +41,12 @@ Batch = TypeVar("Batch")
 
 
 def seed_everything(seed: int) -> torch.Generator:
-    """Seed Python, NumPy and torch (CPU and CUDA); return a CPU generator seeded the same."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)  # noqa: NPY002 (seeds code that uses the global state)
-    torch.manual_seed(seed)
-    return torch.Generator().manual_seed(seed)
+    """Seed Python, NumPy and torch (CPU and CUDA) from the stream ``"global"`` of ``seed``.
+
+    Returns a CPU generator of the same stream (see :mod:`beyond_mle.streams`).
+    """
+    streams.seed_global(seed, "global")
+    return streams.generator(seed, "global")
 
 
 @contextmanager

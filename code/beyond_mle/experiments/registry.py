@@ -1,22 +1,20 @@
-"""The book's experiments: one :class:`Experiment` per chapter notebook that the runner executes.
+"""The book's experiments: one :class:`~beyond_mle.config.Experiment` per chapter notebook.
 
-Each chapter registers its experiment in a module of its own under
-:mod:`beyond_mle.experiments.specs`, imported here: one ``register(Experiment(...))`` with its
-notebook, a one-line description, ``common_params()`` plus the notebook's own knobs (the same
-names and defaults as its ``parameters`` cell, which the tests check) and the presets ``book``
-(``{}``) and ``paper`` (the paper's scale).
+The registry is built from the chapters: every module of :mod:`beyond_mle.chapters` declares
+one :class:`~beyond_mle.config.ChapterConfig` subclass, whose ``experiment()`` is what the
+runner executes. An experiment, its chapter module and its
+notebook share one name.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Mapping
-from typing import Any
+from types import ModuleType
 
-from beyond_mle.experiments.spec import Experiment, ExperimentError
+from beyond_mle.config import ChapterConfig, Experiment, ExperimentError
 
-__all__ = ["EXPERIMENTS", "get_experiment", "register", "validate_parameters"]
+__all__ = ["EXPERIMENTS", "chapter_config", "get_experiment", "register"]
 
 #: Every experiment the runner knows, by name.
 EXPERIMENTS: dict[str, Experiment] = {}
@@ -40,37 +38,41 @@ def get_experiment(experiment: str | Experiment) -> Experiment:
         return experiment
     if experiment not in EXPERIMENTS:
         valid = ", ".join(sorted(EXPERIMENTS)) or "(none registered)"
-        raise ExperimentError(f"no experiment named {experiment!r}; valid experiments: {valid}")
+        hint = ""
+        if experiment.replace("-", "_") in EXPERIMENTS:
+            hint = f" (did you mean {experiment.replace('-', '_')!r}?)"
+        raise ExperimentError(
+            f"no experiment named {experiment!r}{hint}; valid experiments: {valid}"
+        )
     return EXPERIMENTS[experiment]
 
 
-def validate_parameters(experiment: str | Experiment, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Check a notebook's parameters against its experiment's specification, before compute.
-
-    A chapter's second cell calls it with every name of its ``parameters`` cell::
-
-        params = validate_parameters("differentiable-bleu", dict(seed=seed, device=device, ...))
-
-    Args:
-        experiment: the experiment's name (or the ``Experiment``).
-        params: some or all of its parameters.
-
-    Returns:
-        Every parameter as plain Python values (defaults for those not given).
+def chapter_config(module: ModuleType) -> type[ChapterConfig]:
+    """The one :class:`ChapterConfig` subclass a chapter module declares.
 
     Raises:
-        ExperimentError: a ``ValueError`` naming the parameter, the value and the valid values
-            (or the valid names, for an unknown one); also when CUDA is requested but absent.
+        TypeError: if the module declares none or several.
     """
-    return get_experiment(experiment).validate(params)
+    found = [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, ChapterConfig)
+        and value.__module__ == module.__name__
+    ]
+    if len(found) != 1:
+        names = ", ".join(value.__name__ for value in found) or "none"
+        raise TypeError(f"{module.__name__} must declare one ChapterConfig subclass, not {names}")
+    return found[0]
 
 
-def _load_specs() -> None:
-    """Import every module of :mod:`beyond_mle.experiments.specs`; each registers its chapter."""
-    from beyond_mle.experiments import specs
+def _load_chapters() -> None:
+    """Register the experiment of every module of :mod:`beyond_mle.chapters`."""
+    from beyond_mle import chapters
 
-    for module in sorted(pkgutil.iter_modules(specs.__path__), key=lambda m: m.name):
-        importlib.import_module(f"{specs.__name__}.{module.name}")
+    for info in sorted(pkgutil.iter_modules(chapters.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{chapters.__name__}.{info.name}")
+        register(chapter_config(module).experiment())
 
 
-_load_specs()
+_load_chapters()

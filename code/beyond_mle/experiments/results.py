@@ -129,7 +129,7 @@ def load_results(
     """The committed ``results.json`` of a run, for a chapter to draw; ``None`` if absent.
 
     Args:
-        experiment: the experiment's name, e.g. ``"differentiable-bleu"``.
+        experiment: the experiment's name, e.g. ``"differentiable_bleu"``.
         preset: the results folder: a preset name, or ``<preset>+<key>=<value>...``.
         root: the repository root; by default found from the current directory.
     """

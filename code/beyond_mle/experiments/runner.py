@@ -23,11 +23,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from beyond_mle.config import Experiment, ExperimentError, resolve_device
 from beyond_mle.experiments.paths import RESULTS_FOLDER, find_root
 from beyond_mle.experiments.refresh import KERNEL_NAME
 from beyond_mle.experiments.registry import get_experiment
 from beyond_mle.experiments.results import save_results
-from beyond_mle.experiments.spec import Experiment, ExperimentError, resolve_device
 from beyond_mle.progress import PROGRESS_VARIABLE
 
 __all__ = [

@@ -34,6 +34,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from beyond_mle import streams
 from beyond_mle.paths import find_root
 
 __all__ = [
@@ -394,13 +395,15 @@ def load_oracle(path: str | os.PathLike[str]) -> LSTMLanguageModel:
 
 
 def make_oracle(
-    config: LSTMConfig, seed: int, *, use_file: bool = True
+    config: LSTMConfig, seed: int, *, use_file: bool = True, stream: str | None = None
 ) -> tuple[LSTMLanguageModel, str]:
     """The oracle of an experiment and a line that says which one it is.
 
     The benchmark's file oracle when ``use_file``, the file exists (:func:`oracle_file`) and
     ``config`` has its shape (vocabulary 5,000, sizes 32); a :func:`random_oracle` drawn from
-    ``seed`` otherwise. When the file was asked for and the shape fits but the file is nowhere,
+    ``seed`` otherwise, or from the stream ``stream`` of ``seed`` (:mod:`beyond_mle.streams`)
+    when one is named, so that the oracle does not share its random numbers with other draws
+    made from ``seed``. When the file was asked for and the shape fits but the file is nowhere,
     the fallback is not silent: a ``UserWarning`` says so, and so does the description, which
     the experiments store in their results.
 
@@ -412,8 +415,9 @@ def make_oracle(
     path = oracle_file() if wanted else None
     if path is not None:
         return load_oracle(path), f"the SeqGAN benchmark oracle ({ORACLE_FILE_NAME})"
+    seeded = f"seed {seed}" if stream is None else f"stream {stream!r} of seed {seed}"
     description = (
-        f"a seeded random oracle (N(0, 1) parameters, seed {seed}, vocabulary "
+        f"a seeded random oracle (N(0, 1) parameters, {seeded}, vocabulary "
         f"{config.vocab_size:,}, sizes {config.embedding_size}/{config.hidden_size})"
     )
     if wanted:
@@ -423,4 +427,5 @@ def make_oracle(
         )
         warnings.warn(f"{missing}; using {description}", UserWarning, stacklevel=2)
         description += f", because {missing}"
-    return random_oracle(config, seed), description
+    draw = seed if stream is None else streams.stream_seed(seed, stream)
+    return random_oracle(config, draw), description

@@ -1,1 +1,2 @@
-"""Data made on the spot from a seed, never downloaded: one module per task."""
+"""The chapters' data, one module per task: made on the spot from a seed, or bundled with a
+library (scikit-learn's digits); never downloaded."""

@@ -1,22 +1,30 @@
-"""Parameter specifications of the book's experiments, and their validation.
+"""Chapter configurations: the parameters of the book's experiments, declared once.
 
-An :class:`Experiment` names a chapter notebook, the knobs of its ``parameters`` cell (each a
-:class:`Param`) and its presets. :func:`validate_parameters` checks values against the
-specification before any compute, both in the runner (before a kernel starts) and in the
-chapter's own second cell; :func:`parse_value` turns the command line's strings into values of
-a parameter's kind.
+Each chapter module (:mod:`beyond_mle.chapters`) declares one frozen :class:`ChapterConfig`
+subclass. Its fields are the knobs of the chapter notebook's ``parameters`` cell, each declared
+with :func:`param` (default, bounds or choices, help), and its class attributes give the
+chapter's description and presets. The same class serves three readers:
+
+* the notebook's second cell, ``config = Config.from_parameters(globals())``, which validates
+  the values before any compute and passes ``config`` on to the chapter's functions;
+* the runner, through :meth:`ChapterConfig.experiment`, the :class:`Experiment` that the
+  registry lists (name, notebook, parameters as :class:`Param`, presets);
+* the tests, which check the notebook's ``parameters`` cell against the fields.
+
+:func:`parse_value` turns the command line's strings into values of a parameter's kind.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import numbers
 import re
 import types
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import MISSING, dataclass, field, fields
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 
@@ -25,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "COMMON_PARAMETERS",
+    "ChapterConfig",
     "KINDS",
     "PRESETS",
     "Experiment",
@@ -32,6 +41,7 @@ __all__ = [
     "Param",
     "check_device",
     "common_params",
+    "param",
     "parse_value",
     "resolve_device",
 ]
@@ -305,16 +315,18 @@ def _did_you_mean(name: str, valid: Iterable[str]) -> str:
 def common_params(*, seed: int = 0, device: str = "cpu") -> dict[str, Param]:
     """The parameters every experiment declares: ``seed``, ``device`` and ``results_dir``.
 
+    They are the fields of :class:`ChapterConfig`; an :class:`Experiment` declared by hand
+    (without a chapter) starts from these.
+
     Args:
         seed: the notebook's default random seed.
         device: the notebook's default device.
     """
+    common = ChapterConfig.params()
+    defaults = {"seed": seed, "device": device}
     return {
-        "seed": Param(int, seed, low=0, help="random seed"),
-        "device": Param("device", device, help="torch device ('auto': CUDA if available)"),
-        "results_dir": Param(
-            str, "", help="folder the notebook writes results.json to ('' for none)"
-        ),
+        name: dataclasses.replace(spec, default=defaults.get(name, spec.default))
+        for name, spec in common.items()
     }
 
 
@@ -323,14 +335,16 @@ class Experiment:
     """A chapter notebook the runner can execute, its parameters and its presets.
 
     Args:
-        name: the name used on the command line and under ``book/results/``
-            (lower case, digits and dashes).
+        name: the name used on the command line and under ``book/results/``: the chapter
+            notebook's stem (lower case, digits and underscores).
         notebook: the notebook's path relative to the repository root.
         description: one line saying what the experiment shows.
         params: every knob of the notebook's ``parameters`` cell, including ``seed``,
             ``device`` and ``results_dir`` (see :func:`common_params`).
         presets: named parameter sets; ``book`` is ``{}`` (the notebook's own defaults) and
             ``paper`` is the paper's scale.
+        config: the chapter's :class:`ChapterConfig`, whose checks across parameters (e.g.
+            ``max_len >= min_len``) :meth:`validate` also runs; ``None`` for none.
     """
 
     name: str
@@ -338,10 +352,13 @@ class Experiment:
     description: str
     params: dict[str, Param]
     presets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    config: type[ChapterConfig] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", self.name) is None:
-            raise ValueError(f"experiment name {self.name!r}: use lower case, digits and dashes")
+        if re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", self.name) is None:
+            raise ValueError(
+                f"experiment name {self.name!r}: use lower case, digits and underscores"
+            )
         if not self.notebook.endswith(".ipynb") or self.notebook.startswith("/"):
             raise ValueError(f"{self.name}: notebook {self.notebook!r} must be a relative .ipynb")
         missing = [name for name in COMMON_PARAMETERS if name not in self.params]
@@ -396,6 +413,11 @@ class Experiment:
                 raise ExperimentError(
                     f"experiment {self.name!r}: parameter {name!r} = {value!r} is invalid: {error}"
                 ) from None
+        if self.config is not None:
+            try:
+                self.config(**resolved)
+            except ExperimentError as error:
+                raise ExperimentError(f"experiment {self.name!r}: {error}") from None
         if hardware:
             for name, param in self.params.items():
                 problem = check_device(resolved[name]) if param.kind == "device" else None
@@ -460,3 +482,196 @@ def _preset_text(values: Mapping[str, Any]) -> str:
     if not values:
         return "the notebook's defaults"
     return " ".join(f"{name}={value}" for name, value in values.items())
+
+
+_ANNOTATION_KINDS = {
+    "int": "int",
+    "float": "float",
+    "str": "str",
+    "bool": "bool",
+    "tuple[int, ...]": "list[int]",
+    "tuple[float, ...]": "list[float]",
+}
+
+_Config = TypeVar("_Config", bound="ChapterConfig")
+
+
+def param(
+    default: Any,
+    *,
+    help: str,
+    low: float | None = None,
+    high: float | None = None,
+    choices: Iterable[Any] | None = None,
+    kind: str | None = None,
+) -> Any:
+    """A field of a :class:`ChapterConfig`: one knob of the chapter's ``parameters`` cell.
+
+    The field's annotation gives the kind (``int``, ``float``, ``str``, ``bool``,
+    ``tuple[int, ...]`` or ``tuple[float, ...]``); ``kind="device"`` marks a device name.
+
+    Args:
+        default: the value in the notebook's ``parameters`` cell (a list becomes a tuple).
+        help: what the parameter controls, in a few words (the cell's comment).
+        low: smallest valid value (each element's, for tuples), inclusive.
+        high: largest valid value, inclusive.
+        choices: the only valid values, if given.
+        kind: the kind, where the annotation does not give it (``"device"``).
+    """
+    if isinstance(default, list):
+        default = tuple(default)
+    spec: dict[str, Any] = {"low": low, "high": high, "help": help, "kind": kind}
+    spec["choices"] = None if choices is None else tuple(choices)
+    return field(default=default, metadata={"param": spec})
+
+
+@dataclass(frozen=True)
+class ChapterConfig:
+    """The parameters of one chapter, validated: the base of every chapter's ``Config``.
+
+    A chapter module ``beyond_mle.chapters.<name>`` declares one frozen subclass whose fields
+    (each a :func:`param`) are the knobs of the notebook ``<part>/<name>.ipynb``, after the
+    three every chapter has: ``seed``, ``device`` and ``results_dir``. Class attributes:
+
+    * ``NOTEBOOK``: the notebook's path from the repository root; its stem is the module's
+      name, which is also the experiment's name;
+    * ``DESCRIPTION``: one line saying what the experiment shows;
+    * ``PRESETS``: named sets of values; ``book`` is ``{}`` (the defaults), ``paper`` the
+      paper's scale, and others as the chapter needs (``cpu-paper``: a converged CPU run).
+
+    Constructing one validates every value (kind, bounds, choices) and the checks across
+    values of :meth:`check`, and raises :class:`ExperimentError` naming the parameter, the
+    value and the valid range; lists become tuples and numpy scalars Python numbers.
+
+    Example:
+        >>> from dataclasses import dataclass
+        >>> @dataclass(frozen=True)
+        ... class Squares(ChapterConfig):
+        ...     NOTEBOOK = "book/squares.ipynb"
+        ...     n: int = param(3, low=1, high=100, help="how many squares")
+        >>> Squares(n=5).n
+        5
+        >>> Squares(n=0)
+        Traceback (most recent call last):
+        ...
+        beyond_mle.config.ExperimentError: Squares: parameter 'n' = 0 is invalid: out of range: \
+expected an integer in [1, 100]
+    """
+
+    NOTEBOOK: ClassVar[str] = ""
+    DESCRIPTION: ClassVar[str] = ""
+    PRESETS: ClassVar[dict[str, dict[str, Any]]] = {"book": {}, "paper": {}}
+
+    seed: int = param(0, low=0, help="random seed")
+    device: str = param("cpu", kind="device", help="torch device: cpu, cuda, cuda:N or auto")
+    results_dir: str = param("", help="folder the notebook writes results.json to ('' for none)")
+
+    def __post_init__(self) -> None:
+        for name, spec in type(self).params().items():
+            value = getattr(self, name)
+            try:
+                value = spec.normalise(value)
+            except ExperimentError as error:
+                raise ExperimentError(
+                    f"{type(self).__name__}: parameter {name!r} = {value!r} is invalid: {error}"
+                ) from None
+            object.__setattr__(self, name, tuple(value) if spec.is_list else value)
+        self.check()
+
+    def check(self) -> None:
+        """Checks across parameters; a subclass raises :meth:`invalid` when one fails."""
+
+    def invalid(self, name: str, requirement: str) -> ExperimentError:
+        """The error for parameter ``name`` failing ``requirement`` (e.g. ``">= min_len"``)."""
+        return ExperimentError(
+            f"{type(self).__name__}: parameter {name!r} = {getattr(self, name)!r} is invalid: "
+            f"expected {requirement}"
+        )
+
+    @classmethod
+    def name(cls) -> str:
+        """The chapter's name: its module's, its notebook's stem and its experiment's."""
+        return cls.__module__.rpartition(".")[2]
+
+    @classmethod
+    def params(cls) -> dict[str, Param]:
+        """Every parameter as a :class:`Param`, in the ``parameters`` cell's order."""
+        cached = cls.__dict__.get("_param_cache")
+        if cached is not None:
+            return dict(cached)
+        built: dict[str, Param] = {}
+        for item in fields(cls):
+            spec = dict(item.metadata.get("param") or {})
+            if not spec:
+                raise TypeError(f"{cls.__name__}.{item.name}: declare it with param()")
+            annotation = item.type if isinstance(item.type, str) else _kind_name(item.type)
+            kind = spec.pop("kind") or _ANNOTATION_KINDS.get(annotation.replace(" ", ""))
+            if kind is None:
+                kind = _ANNOTATION_KINDS.get(annotation)
+            if kind is None:
+                raise TypeError(
+                    f"{cls.__name__}.{item.name}: annotation {annotation!r} is not one of "
+                    f"{', '.join(_ANNOTATION_KINDS)}"
+                )
+            default = item.default if item.default is not MISSING else None
+            built[item.name] = Param(kind, default, **spec)
+        type.__setattr__(cls, "_param_cache", built)
+        return dict(built)
+
+    @classmethod
+    def experiment(cls) -> Experiment:
+        """The chapter's :class:`Experiment`: what the runner and the registry use.
+
+        Raises:
+            ValueError: if the notebook's stem is not the module's name, or a preset is invalid.
+        """
+        name = cls.name()
+        stem = cls.NOTEBOOK.rpartition("/")[2].removesuffix(".ipynb")
+        if stem != name:
+            raise ValueError(
+                f"{cls.__name__}: notebook {cls.NOTEBOOK!r} must be named like its module "
+                f"({name}.ipynb)"
+            )
+        return Experiment(
+            name=name,
+            notebook=cls.NOTEBOOK,
+            description=cls.DESCRIPTION,
+            params=cls.params(),
+            presets={preset: dict(values) for preset, values in cls.PRESETS.items()},
+            config=cls,
+        )
+
+    @classmethod
+    def from_parameters(
+        cls: type[_Config], namespace: Mapping[str, Any] | None = None, /, **values: Any
+    ) -> _Config:
+        """The configuration of a notebook's parameters, validated before any compute.
+
+        A chapter's second cell calls ``config = Config.from_parameters(globals())``: every
+        field found in ``namespace`` is read from it (other names are ignored), then
+        ``values`` replace those; missing fields keep their defaults.
+
+        Raises:
+            ExperimentError: an unknown name in ``values``, an invalid value or a check
+                across values that fails, or a CUDA device where there is none.
+        """
+        params = cls.params()
+        unknown = [name for name in values if name not in params]
+        if unknown:
+            raise ExperimentError(
+                f"{cls.__name__} has no parameter {unknown[0]!r}"
+                f"{_did_you_mean(unknown[0], params)}; valid parameters: {', '.join(params)}"
+            )
+        chosen = {name: namespace[name] for name in params if namespace and name in namespace}
+        config = cls(**{**chosen, **values})
+        for name, spec in params.items():
+            if spec.kind == "device":
+                problem = check_device(getattr(config, name))
+                if problem is not None:
+                    raise ExperimentError(f"{cls.__name__}: parameter {name!r}: {problem}")
+        return config
+
+    @classmethod
+    def preset(cls: type[_Config], preset: str, **values: Any) -> _Config:
+        """The configuration of a preset, with ``values`` replacing some of its values."""
+        return cls.from_parameters(cls.experiment().preset(preset), **values)

@@ -1,1 +1,0 @@
-"""One module per chapter experiment; each calls ``register`` once when imported."""
