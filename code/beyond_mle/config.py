@@ -496,6 +496,13 @@ _ANNOTATION_KINDS = {
 _Config = TypeVar("_Config", bound="ChapterConfig")
 
 
+def _annotation_text(annotation: Any) -> str:
+    """A field's annotation as its source text (``int``, ``tuple[float, ...]``)."""
+    if isinstance(annotation, type) and not isinstance(annotation, types.GenericAlias):
+        return annotation.__name__
+    return str(annotation)
+
+
 def param(
     default: Any,
     *,
@@ -604,10 +611,8 @@ expected an integer in [1, 100]
             spec = dict(item.metadata.get("param") or {})
             if not spec:
                 raise TypeError(f"{cls.__name__}.{item.name}: declare it with param()")
-            annotation = item.type if isinstance(item.type, str) else _kind_name(item.type)
-            kind = spec.pop("kind") or _ANNOTATION_KINDS.get(annotation.replace(" ", ""))
-            if kind is None:
-                kind = _ANNOTATION_KINDS.get(annotation)
+            annotation = item.type if isinstance(item.type, str) else _annotation_text(item.type)
+            kind = spec.pop("kind") or _ANNOTATION_KINDS.get(annotation)
             if kind is None:
                 raise TypeError(
                     f"{cls.__name__}.{item.name}: annotation {annotation!r} is not one of "
