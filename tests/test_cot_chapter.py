@@ -11,7 +11,16 @@ import math
 import pytest
 import torch
 
-from beyond_mle.chapters.cot import METHODS, CotConfig, make_benchmark, train_turing_test
+from beyond_mle.chapters.cot import (
+    CLAIMS,
+    METHODS,
+    TABLE_1,
+    TABLE_1_ROWS,
+    CotConfig,
+    make_benchmark,
+    table_1_comparison,
+    train_turing_test,
+)
 from beyond_mle.training import one_cpu_thread
 
 SMALL = CotConfig(
@@ -87,3 +96,44 @@ def test_config_from_parameters_and_presets():
     assert reduced == dataclasses.replace(paper, epochs=30, eval_every=10, eval_samples=2000)
     assert CotConfig.experiment().name == "cot"
     assert CotConfig.experiment().notebook == "book/sequences/cot.ipynb"
+
+
+def test_table_1_is_the_source_s():
+    table = {row.model: row for row in TABLE_1}
+    assert len(TABLE_1) == 7 and set(TABLE_1_ROWS.values()) <= set(table)
+    cot, mle = table["CoT"], table["MLE"]
+    assert (mle.nll_oracle, mle.nll_test_final, mle.nll_test_best) == (9.08, 8.97, 7.60)
+    assert (cot.nll_oracle, cot.nll_test_final, cot.nll_test_best) == (8.19, 8.03, 7.54)
+    assert mle.best_sum == (9.43, 7.67) and cot.best_sum == (8.19, 8.03)  # CoT's best is its end
+    # the rows marked "-(MLE)": the best NLL_test and sum were reached during MLE pre-training
+    assert [row.model for row in TABLE_1 if row.nll_test_best is None] == [
+        row.model for row in TABLE_1[1:6]
+    ]
+    # CoT has the lowest oracle NLL of the seven, at 3.3 times MLE's time per epoch
+    assert min(TABLE_1, key=lambda row: row.nll_oracle) is cot
+    assert round(cot.seconds / mle.seconds, 1) == 3.3
+    # the claims quote the table
+    papers = {claim.key: claim.paper for claim in CLAIMS}
+    assert "MLE 9.08, CoT 8.19" in papers["cot-oracle-nll-below-mle"]
+    assert "8.97 / 7.60" in papers["cot-test-nll-below-mle"]
+    assert "scheduled sampling 8.89" in papers["cot-oracle-nll-below-ss"]
+
+
+def test_table_1_comparison_reads_a_run():
+    runs = {"method": [], "epoch": [], "nll_oracle": [], "nll_test": [], "seconds": []}
+    for method, scale in (("mle", 1.0), ("scheduled-sampling", 2.0), ("cot", 4.0)):
+        for epoch, nll in ((0, 9.0), (1, 8.0), (2, 7.5), (3, 7.7)):
+            runs["method"].append(method)
+            runs["epoch"].append(float(epoch))
+            runs["nll_oracle"].append(10.0 - epoch)
+            runs["nll_test"].append(nll)
+            runs["seconds"].append(0.0 if epoch == 0 else scale * (1 + epoch / 10))
+    rows = {row["method"]: row for row in table_1_comparison({"runs": runs})}
+    assert list(rows) == list(TABLE_1_ROWS)
+    cot = rows["cot"]
+    assert cot["NLL_oracle (ours)"] == 7.0 and cot["NLL_test final (ours)"] == 7.7
+    assert cot["NLL_test best (ours)"] == 7.5  # the lowest after the start, not the final
+    assert cot["NLL_test best (paper)"] == 7.54 and cot["NLL_oracle (paper)"] == 8.19
+    assert math.isnan(rows["scheduled-sampling"]["NLL_test best (paper)"])  # "-(MLE)"
+    assert math.isclose(cot["x MLE (ours)"], 4.0) and math.isclose(rows["mle"]["x MLE (ours)"], 1.0)
+    assert math.isclose(cot["x MLE (paper)"], 53.94 / 16.14)

@@ -12,10 +12,12 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from beyond_mle.bleu import corpus_bleu  # noqa: E402
+from beyond_mle.bleu import bleu_from_statistics, bleu_statistics, corpus_bleu  # noqa: E402
 from beyond_mle.chapters.differentiable_bleu import (  # noqa: E402
     EOS,
     DifferentiableBleuConfig,
+    appendix_a_one_hot_gap,
+    appendix_a_statistics,
     nltk_agreement,
     noisy_reference_logits,
     random_corpus,
@@ -55,6 +57,44 @@ def test_agreement_corpora_depend_on_the_seed_only():
     config = DifferentiableBleuConfig(n_corpora=20, corpus_size=3, vocab_size=4, max_len=5)
     assert nltk_agreement(config) == nltk_agreement(config)
     assert nltk_agreement(config) != nltk_agreement(replace(config, seed=1))
+
+
+def test_appendix_a_counts_equal_the_clipped_counts_on_one_hot_inputs():
+    gen = torch.Generator().manual_seed(0)
+    hyp = torch.randint(0, 4, (200, 9), generator=gen)  # tiny vocabulary: n-grams repeat
+    ref = torch.randint(0, 4, (200, 7), generator=gen)  # id 0 is EOS, anywhere or nowhere
+    one_hot = torch.nn.functional.one_hot(hyp, 4).double()
+    ours = bleu_statistics(one_hot, ref, eos_id=0)
+    theirs = appendix_a_statistics(one_hot, ref, eos_id=0)
+    torch.testing.assert_close(theirs.matches, ours.matches, rtol=0, atol=1e-12)
+    torch.testing.assert_close(theirs.totals, ours.totals, rtol=0, atol=1e-12)
+    torch.testing.assert_close(theirs.hyp_lengths, ours.hyp_lengths, rtol=0, atol=1e-12)
+    torch.testing.assert_close(theirs.ref_lengths, ours.ref_lengths.double(), rtol=0, atol=1e-12)
+    # six "the" against a reference with "the" twice: 2 clipped unigram matches
+    six = torch.nn.functional.one_hot(torch.full((1, 6), 1), 6).double()
+    stats = appendix_a_statistics(six, torch.tensor([[1, 2, 3, 4, 1, 5]]), max_order=1)
+    assert stats.matches.item() == 2.0
+    assert appendix_a_one_hot_gap(DifferentiableBleuConfig(n_corpora=30)) <= 1e-12
+
+
+def test_appendix_a_counts_on_soft_inputs_are_smooth_and_below_the_expected_counts():
+    gen = torch.Generator().manual_seed(1)
+    logits = torch.randn(3, 6, 5, generator=gen, dtype=torch.float64)
+    ref = torch.randint(1, 5, (3, 6), generator=gen)
+    probs = torch.softmax(logits, -1)
+    soft = appendix_a_statistics(probs, ref, eos_id=0)
+    expected = bleu_statistics(probs, ref, eos_id=0)
+    assert (soft.matches <= expected.matches + 1e-12).all()
+    assert (soft.matches[:, 0] < expected.matches[:, 0]).all()
+    assert bleu_from_statistics(soft, [0.25] * 4) < bleu_from_statistics(expected, [0.25] * 4)
+    x = logits.clone().requires_grad_()
+    assert torch.autograd.gradcheck(
+        lambda z: appendix_a_statistics(torch.softmax(z, -1), ref, eos_id=0).matches, (x,)
+    )
+    with pytest.raises(ValueError, match="reference ids"):
+        appendix_a_statistics(probs, ref + 5)
+    with pytest.raises(ValueError, match="shape"):
+        appendix_a_statistics(probs, ref[:2])
 
 
 def test_noisy_reference_logits_have_the_same_accuracy_at_any_vocabulary():

@@ -9,7 +9,10 @@ import torch
 
 from beyond_mle.divergences import (
     check_distribution,
+    cross_entropy,
+    fit_gaussian_mixture_on_grid,
     fit_gaussian_on_grid,
+    gaussian_mixture_on_grid,
     gaussian_on_grid,
     generalized_js_divergence,
     js_divergence,
@@ -262,3 +265,74 @@ def test_rbf_mmd_against_a_double_sum_and_shifts():
         rbf_mmd(data, torch.zeros(5, 3))
     with pytest.raises(ValueError, match="bandwidths"):
         rbf_mmd(data, other, bandwidths=(0.0,))
+
+
+def test_cross_entropy_is_entropy_plus_kl():
+    p, q = _random_pair((4, 7), seed=11)
+    pn, qn = p.numpy(), q.numpy()
+    np.testing.assert_allclose(cross_entropy(p, q).numpy(), -(pn * np.log(qn)).sum(-1), rtol=1e-12)
+    torch.testing.assert_close(cross_entropy(p, q), cross_entropy(p, p) + kl_divergence(p, q))
+    zero = torch.tensor([0.5, 0.5, 0.0], dtype=torch.float64)
+    other = torch.tensor([0.25, 0.25, 0.5], dtype=torch.float64)
+    assert math.isclose(cross_entropy(zero, other).item(), math.log(4))  # 0 log q = 0
+    assert math.isinf(cross_entropy(other, zero).item())  # mass where the scored has none
+
+
+def test_gaussian_mixture_on_grid_against_its_components():
+    x = torch.linspace(-10, 10, 2001, dtype=torch.float64)
+    means = torch.tensor([-3.0, 1.0, 4.0], dtype=torch.float64)
+    stds = torch.tensor([0.5, 1.0, 0.7], dtype=torch.float64)
+    weights = torch.tensor([0.2, 0.5, 0.3], dtype=torch.float64)
+    mixture = gaussian_mixture_on_grid(x, means, stds, 2 * weights)  # weights are normalised
+    # on a fine grid each component's discretisation holds almost all its mass
+    expected = sum(
+        w * gaussian_on_grid(x, m, s) for m, s, w in zip(means, stds, weights, strict=True)
+    )
+    torch.testing.assert_close(mixture, expected, atol=1e-12, rtol=1e-9)
+    one = gaussian_mixture_on_grid(x, means[:1], stds[:1])
+    torch.testing.assert_close(one, gaussian_on_grid(x, -3.0, 0.5))
+    theta = torch.cat([means, stds, weights]).requires_grad_()
+    coarse = torch.linspace(-6, 6, 25, dtype=torch.float64)
+    assert torch.autograd.gradcheck(
+        lambda t: gaussian_mixture_on_grid(coarse, t[:3], t[3:6], t[6:]), (theta,)
+    )
+
+
+def test_mixture_fits_recover_the_data_and_seek_modes():
+    x = torch.linspace(-8, 8, 801, dtype=torch.float64)
+    three = torch.tensor([-4.0, 0.0, 4.0], dtype=torch.float64)
+    p = gaussian_mixture_on_grid(x, three, torch.full((3,), 0.5, dtype=torch.float64))
+    for divergence in (kl_divergence, reverse_kl_divergence):
+        fit = fit_gaussian_mixture_on_grid(p, x, divergence, [((-2.0, 0.5, 2.0), 1.0)])
+        assert fit["value"] < 1e-8
+        np.testing.assert_allclose(sorted(fit["means"]), [-4.0, 0.0, 4.0], atol=1e-3)
+        torch.testing.assert_close(fit["probs"], p, atol=1e-6, rtol=0)
+    # two components: the reverse KL puts each on a mode, value log(3 / 2), from a start near
+    # two modes; the start between them is only a local minimum
+    starts = [((-1.0, 1.0), 1.0), ((-4.5, 3.0), 1.0)]
+    seeking = fit_gaussian_mixture_on_grid(p, x, reverse_kl_divergence, starts)
+    assert math.isclose(seeking["value"], math.log(1.5), rel_tol=1e-3)
+    assert max(seeking["stds"]) < 0.51
+    local = fit_gaussian_mixture_on_grid(p, x, reverse_kl_divergence, starts[:1])
+    assert local["value"] > seeking["value"] + 0.01
+    with pytest.raises(ValueError, match="starts"):
+        fit_gaussian_mixture_on_grid(p, x, kl_divergence, [])
+    with pytest.raises(ValueError, match="same number"):
+        fit_gaussian_mixture_on_grid(p, x, kl_divergence, [((0.0,), 1.0), ((0.0, 1.0), 1.0)])
+    with pytest.raises(ValueError, match="std must be > 0"):
+        fit_gaussian_mixture_on_grid(p, x, kl_divergence, [((0.0,), 0.0)])
+
+
+@pytest.mark.parametrize(
+    ("means", "stds", "weights", "match"),
+    [
+        ([0.0], [0.0], None, "stds must be > 0"),
+        ([0.0, 1.0], [1.0], None, "means and stds"),
+        ([0.0], [1.0], [-1.0], "weights"),
+    ],
+)
+def test_gaussian_mixture_rejects_bad_input(means, stds, weights, match):
+    t = lambda v: None if v is None else torch.tensor(v, dtype=torch.float64)  # noqa: E731
+    with pytest.raises(ValueError, match=match):
+        gaussian_mixture_on_grid(torch.linspace(-1, 1, 5, dtype=torch.float64),
+                                 t(means), t(stds), t(weights))  # fmt: skip

@@ -22,7 +22,9 @@ from beyond_mle.gan_losses import (
     optimal_discriminator_logits,
 )
 
-# Per sample, factor 1/2: D(G(z)), cost, J, dJ/da (Goodfellow 2016, figure 16).
+# Per sample, factor 1/2: D(G(z)), cost, J, dJ/da, the closed forms of eqs. (gan-costs) to the
+# digits written. Not values of a source: figure 16 of Goodfellow (2016) gives the curves only, and
+# the chapter tests what the blog post says about their shapes (bce_loss.source_statements).
 REFERENCE = [
     ("0.001", "minimax", "-0.0005", "-0.0005"),
     ("0.001", "non-saturating", "3.454", "-0.4995"),

@@ -1,5 +1,7 @@
 """Tests of beyond_mle.chapters.label_smoothing: the ring's data and measures, free samples
-against a frozen discriminator, a short ring GAN run, and the chapter's parameters."""
+against a frozen discriminator, a short ring GAN run, the checks of §3.4 (the gradients'
+directions, activation maximisation, Theorem 2.5 of Arjovsky and Bottou by quadrature, against
+closed forms of Gaussians), and the chapter's parameters."""
 
 import math
 from dataclasses import replace
@@ -8,9 +10,13 @@ import pytest
 import torch
 
 from beyond_mle.chapters.label_smoothing import (
+    THEOREM_SETTINGS,
     VARIANTS,
     LabelSmoothingConfig,
     Variant,
+    activation_maximisation,
+    activation_maximisation_experiment,
+    gradient_direction_check,
     label_smoothing_experiment,
     mode_coverage,
     particle_experiment,
@@ -18,6 +24,7 @@ from beyond_mle.chapters.label_smoothing import (
     ring_centres,
     ring_data,
     sample_ring,
+    theorem_2_5_check,
     train_ring_discriminator,
 )
 from beyond_mle.config import ExperimentError
@@ -138,6 +145,7 @@ def test_ring_gan_runs_and_logs():
         ("eval_samples", 1),
         ("head_start", -1),
         ("std", 0.0),
+        ("far_radius", 0.0),
     ],
 )
 def test_bad_config_values_raise_naming_the_parameter(name, value):
@@ -151,3 +159,68 @@ def test_presets_construct():
     assert (paper.n_seeds, paper.steps, paper.head_start) == (10, 2000, 300)
     assert LabelSmoothingConfig.preset("book") == LabelSmoothingConfig()
     assert get_experiment("label_smoothing").config is LabelSmoothingConfig
+
+
+# The claims of §3.4
+
+
+def test_direction_check_per_sample_parallel_batch_not():
+    result = gradient_direction_check(TINY)
+    assert result["max_direction_gap"] < 1e-12 and result["max_ratio_gap"] < 1e-12
+    assert len(result["d_real"]) == TINY.n_particles
+    assert all(0 < d < 1 for d in result["d_real"])
+    # the batch-mean gradients weight the samples differently: not parallel unless D_r is constant
+    assert -1.0 <= result["batch_cosine"] < 1 - 1e-6
+    assert gradient_direction_check(TINY) == result  # from named streams
+
+
+def test_activation_maximisation_is_the_nonsaturating_flow():
+    net = train_ring_discriminator(
+        torch.randn(30, 2, generator=torch.Generator().manual_seed(0)), TINY
+    )
+    start = 2.5 * torch.randn(40, 2, generator=torch.Generator().manual_seed(1))
+    positions, d_real = particle_flow(net, start, "non-saturating", 0.0, steps=15, lr=0.05)
+    ascended = activation_maximisation(net, start, steps=15, lr=0.05)
+    torch.testing.assert_close(ascended, positions, rtol=0.0, atol=1e-6)
+    # one ascent step increases log D_r to first order: a small step never lowers it on average
+    small = activation_maximisation(net, start, steps=1, lr=1e-3)
+    before = torch.log_softmax(net(start), -1)[:, 0]
+    after = torch.log_softmax(net(small), -1)[:, 0]
+    assert (after - before).mean() > 0
+    with pytest.raises(ValueError, match="steps must be"):
+        activation_maximisation(net, start, steps=0)
+
+
+def test_activation_maximisation_experiment_shapes_and_shares():
+    result = activation_maximisation_experiment(TINY)
+    assert result["start"].shape == result["positions"].shape == (TINY.n_particles, 2)
+    torch.testing.assert_close(
+        result["start"].norm(dim=-1), torch.full((TINY.n_particles,), TINY.far_radius)
+    )
+    assert result["d_real"].shape == (2, TINY.n_particles)
+    assert result["flow_gap"] < 1e-6
+    for key in ("high_activation", "high_activation_off_data", "high_quality"):
+        assert 0.0 <= result[key] <= 1.0
+    assert result["high_activation_off_data"] <= result["high_activation"]
+
+
+def test_theorem_2_5_and_its_first_step_hold_for_gaussians():
+    rows = theorem_2_5_check()
+    assert [(row["theta0"], row["s"]) for row in rows] == [
+        tuple(map(float, p)) for p in THEOREM_SETTINGS
+    ]
+    for row in rows:
+        assert abs(row["lemma_lhs"] - row["lemma_rhs"]) < 1e-12
+        assert abs(row["theorem_lhs"] - row["theorem_rhs"]) < 1e-12
+        # the two left sides add up to the gradient of the Gaussians' KL, theta_0 (closed form)
+        assert row["theorem_lhs"] + row["lemma_lhs"] == pytest.approx(row["theta0"], abs=1e-12)
+        assert 0.0 <= row["jsd"] <= math.log(2) + 1e-12
+    # at theta_0 = 0, s = 1 the generator is the data: JSD and its gradient vanish, D* = 1/2
+    (same,) = theorem_2_5_check(((0.0, 1.0),))
+    assert abs(same["jsd"]) < 1e-12 and abs(same["lemma_rhs"]) < 1e-12
+    assert abs(same["lemma_lhs"]) < 1e-12 and abs(same["theorem_lhs"]) < 1e-12
+    # far apart, the JSD saturates at log 2 and its gradient vanishes
+    (far,) = theorem_2_5_check(((12.0, 1.0),))
+    assert far["jsd"] == pytest.approx(math.log(2), abs=1e-7) and abs(far["lemma_rhs"]) < 1e-7
+    with pytest.raises(ValueError, match="scale s must be > 0"):
+        theorem_2_5_check(((1.0, 0.0),))

@@ -15,6 +15,7 @@ from beyond_mle.scheduled_sampling import (
     alternative_divergence,
     minimise_joint,
     ml_divergence,
+    model_prefix_divergence,
     random_joint,
     scheduled_sampling_constant,
     scheduled_sampling_divergence,
@@ -73,10 +74,58 @@ def test_scheduled_sampling_divergence_against_brute_force(epsilon):
         torch.testing.assert_close(scheduled_sampling_divergence(p, q, 1.0), ml_divergence(p, q))
 
 
-def test_alternative_is_proper_and_ss_is_not():
+def _brute_force_alternative(p, q):
+    """Huszar's D_alternative, second line, by summing over (z, x2) term by term."""
+    p1, p2, _ = split_joint(p)
+    q1, _, q_cond = split_joint(q)
+    vocab = p.shape[0]
+    value = sum(p1[y] * math.log(p1[y] / q1[y]) for y in range(vocab))
+    for z, x2 in itertools.product(range(vocab), repeat=2):
+        value += q1[z] * p2[x2] * math.log(p2[x2] / q_cond[z, x2])
+    return value
+
+
+def test_alternative_is_the_source_s_and_is_improper():
+    p, q = _joint(4), _random_model(5)
+    torch.testing.assert_close(alternative_divergence(p, q), _brute_force_alternative(p, q))
+    # the epsilon = 0 end of D_SS
+    torch.testing.assert_close(alternative_divergence(p, q), scheduled_sampling_divergence(p, q, 0))
+    p1, p2, p_cond = split_joint(p)
+    factorised = p1[:, None] * p2[None, :]
+    # improper: zero at the factorised joint, positive at the truth
+    assert abs(alternative_divergence(p, factorised).item()) < 1e-12
+    at_truth = (p1 * kl_divergence(p2.expand_as(p_cond), p_cond)).sum()  # E_z KL[P_x2 || P_x2|z]
+    torch.testing.assert_close(alternative_divergence(p, p), at_truth)
+    assert at_truth.item() > 1e-3
+    # the source's first line, E_y~P_x1 E_z~Q_x1 KL[P_x2|y || Q_x2|z], is the second plus I(x1; x2)
+    q1, _, q_cond = split_joint(q)
+    first_line = kl_divergence(p1, q1) + sum(
+        p1[y] * q1[z] * kl_divergence(p_cond[y], q_cond[z]) for y in range(3) for z in range(3)
+    )
+    mutual_information = ml_divergence(p, factorised)
+    torch.testing.assert_close(first_line, alternative_divergence(p, q) + mutual_information)
+
+
+def test_model_prefix_divergence_is_proper():
     p = _joint(4)
-    assert abs(alternative_divergence(p, p).item()) < 1e-12
-    assert alternative_divergence(p, _random_model(5)).item() > 0
+    p1, _, p_cond = split_joint(p)
+    assert abs(model_prefix_divergence(p, p).item()) < 1e-12
+    for seed in range(5, 9):
+        q = _random_model(seed)
+        q1, _, q_cond = split_joint(q)
+        expected = kl_divergence(p1, q1) + (q1 * kl_divergence(p_cond, q_cond)).sum()
+        torch.testing.assert_close(model_prefix_divergence(p, q), expected)
+        assert model_prefix_divergence(p, q).item() > 0
+    factorised = p1[:, None] * p.sum(0)[None, :]
+    assert model_prefix_divergence(p, factorised).item() > 1e-3
+    found = minimise_joint(lambda q: model_prefix_divergence(p, q), 3)
+    torch.testing.assert_close(found, p, atol=1e-5, rtol=0)  # its minimiser is the data
+    with pytest.raises(ValueError, match="positive mass"):
+        model_prefix_divergence(torch.tensor([[0.5, 0.5], [0.0, 0.0]]), torch.ones(2, 2) / 4)
+
+
+def test_ss_is_improper_at_epsilon_zero():
+    p = _joint(4)
     factorised = p.sum(1)[:, None] * p.sum(0)[None, :]
     # at epsilon = 0 the factorised joint scores 0 while the truth scores > 0
     assert abs(scheduled_sampling_divergence(p, factorised, 0.0).item()) < 1e-12

@@ -8,16 +8,22 @@ import pytest
 import torch
 
 from beyond_mle.chapters.scheduled_sampling import (
+    CLAIMS,
+    TRADEOFF_MODES,
     ScheduledSamplingConfig,
+    grid_support,
     markov_source,
     pair_joint,
     prior_gan_experiment,
     sample_mixture,
     sequence_experiment,
+    surprisal_tradeoff,
+    tradeoff_target,
     train_language_model,
     train_prior_gan,
 )
 from beyond_mle.config import ExperimentError
+from beyond_mle.divergences import cross_entropy, gaussian_on_grid
 from beyond_mle.experiments import get_experiment
 
 TINY = ScheduledSamplingConfig(
@@ -84,6 +90,51 @@ def test_prior_gan_runs_and_rejects_bad_pi():
     assert rows == prior_gan_experiment(replace(TINY, gan_seeds=2))
 
 
+def test_tradeoff_target_and_grid():
+    support = grid_support(ScheduledSamplingConfig())
+    assert support.shape == (801,) and support[0] == -8.0 and support[-1] == 8.0
+    p = tradeoff_target(support)
+    parts = sum(gaussian_on_grid(support, m, 0.5) for m in TRADEOFF_MODES) / len(TRADEOFF_MODES)
+    torch.testing.assert_close(p, parts, atol=1e-12, rtol=1e-9)
+
+
+def test_surprisal_tradeoff_shows_the_two_sides():
+    rows = surprisal_tradeoff(ScheduledSamplingConfig())
+    k = len(TRADEOFF_MODES)
+    assert [(row["components"], row["divergence"]) for row in rows] == [
+        (float(c), d) for c in range(k, 0, -1) for d in ("KL(P || Q)", "KL(Q || P)")
+    ]
+    support = grid_support(ScheduledSamplingConfig())
+    p = tradeoff_target(support)
+    data = -cross_entropy(p, p).item() - math.log((support[1] - support[0]).item())
+    assert all(math.isclose(row["data"], data) for row in rows)
+    # the full family holds the data: both fits are P, no trade-off
+    for row in rows[:2]:
+        assert row["value"] < 1e-8
+        assert abs(row["plausibility"] - data) < 1e-4 and abs(row["likelihood"] - data) < 1e-4
+    forward = {row["components"]: row for row in rows if row["divergence"] == "KL(P || Q)"}
+    reverse = {row["components"]: row for row in rows if row["divergence"] == "KL(Q || P)"}
+    # the reverse fit drops modes: KL(Q || P) = log(k_data / k), samples as plausible as the data
+    for c in (1.0, 2.0):
+        assert math.isclose(reverse[c]["value"], math.log(k / c), rel_tol=1e-3)
+        assert data - reverse[c]["plausibility"] < 0.01
+        # maximum likelihood covers: better likelihood, far less plausible samples
+        assert forward[c]["likelihood"] > reverse[c]["likelihood"] + 1.0
+        assert forward[c]["plausibility"] < reverse[c]["plausibility"] - 1.0
+    # the smaller the family, the less plausible maximum likelihood's samples
+    assert (
+        forward[1.0]["plausibility"] < forward[2.0]["plausibility"] < forward[3.0]["plausibility"]
+    )
+    other_starts = surprisal_tradeoff(ScheduledSamplingConfig(seed=1))  # the same fits
+    for row, other in zip(rows, other_starts, strict=True):
+        assert row["divergence"] == other["divergence"]
+        assert other["plausibility"] == pytest.approx(row["plausibility"], abs=1e-5)
+    results = {"tradeoff": {key: [row[key] for row in rows] for key in rows[0]}}
+    claims = {claim.key: claim for claim in CLAIMS}
+    for key in ("ml-samples-implausible", "reverse-kl-keeps-plausibility"):
+        assert claims[key].evaluate(results, "book").verdict == "reproduced"
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -95,6 +146,7 @@ def test_prior_gan_runs_and_rejects_bad_pi():
         ("gan_pis", (0.5, 1.0)),
         ("gan_pis", ()),
         ("n_pis", 2),
+        ("tradeoff_starts", -1),
     ],
 )
 def test_bad_config_values_raise_naming_the_parameter(name, value):

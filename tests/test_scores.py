@@ -1,5 +1,9 @@
 """Tests of beyond_mle.scores: closed forms, a numpy oracle, Lemma 1, gradients, input checks.
 
+Both AM scores are tested: eq. (5) of Zhou, Zhang and Wang (2017) against a hand computation,
+its KL form (scipy), its per-class Jensen gaps and its tie to the AM-GAN form of Zhou et al.
+(2018), which is tested against the oracle as before.
+
 The oracle computes every score with explicit numpy loops over samples and classes, skipping
 zero probabilities (the 0 log 0 = 0 convention), independently of the torch code. A second,
 independent reference is ``scipy.stats.entropy``: the per-sample KL of the Inception score as
@@ -23,10 +27,14 @@ from scipy.stats import entropy
 import beyond_mle.scores
 from beyond_mle.scores import (
     SPLIT_CONVENTIONS,
+    AMScore2017Terms,
     AMScoreTerms,
     InceptionScoreTerms,
     SplitScores,
     am_score,
+    am_score_2017,
+    am_score_2017_by_class,
+    am_score_2017_terms,
     am_score_terms,
     inception_score,
     inception_score_splits,
@@ -52,14 +60,26 @@ def _np_entropy(p: np.ndarray) -> float:
     return -sum(pk * math.log(pk) for pk in p if pk > 0)
 
 
+def _np_cross_entropy(p: np.ndarray, q: np.ndarray) -> float:
+    total = 0.0
+    for pk, qk in zip(p, q, strict=True):
+        if pk > 0:
+            total += math.inf if qk == 0 else -pk * math.log(qk)
+    return total
+
+
 def _np_scores(probs: np.ndarray, reference_probs: np.ndarray) -> dict[str, float]:
     marginal, reference = probs.mean(0), reference_probs.mean(0)
     log_is = np.mean([_np_kl(row, marginal) for row in probs])
     log_mode = np.mean([_np_kl(row, reference) for row in probs]) - _np_kl(marginal, reference)
     mean_entropy = np.mean([_np_entropy(row) for row in probs])
+    mean_cross_entropy = np.mean([_np_cross_entropy(reference, row) for row in probs])
     return {
         "is": math.exp(log_is),
         "mode": math.exp(log_mode),
+        "am_2017": mean_cross_entropy - _np_cross_entropy(reference, marginal)
+        if (marginal[reference > 0] > 0).all()
+        else math.nan,
         "am": _np_kl(reference, marginal) + mean_entropy,
         "marginal_entropy": _np_entropy(marginal),
         "mean_entropy": mean_entropy,
@@ -132,6 +152,86 @@ def test_am_score_closed_forms():
     assert math.isinf(terms.marginal_kl.item()) and terms.mean_entropy.item() == 0.0
 
 
+def test_am_score_2017_against_a_hand_computation():
+    # reference marginal (1/2, 1/2); rows (1/2, 1/2) and (1/4, 3/4); generated marginal (3/8, 5/8)
+    probs = torch.tensor([[0.5, 0.5], [0.25, 0.75]], dtype=torch.float64)
+    reference_probs = torch.tensor([[1.0, 0.0], [0.0, 1.0]], dtype=torch.float64)
+    terms = am_score_2017_terms(probs, reference_probs)
+    assert isinstance(terms, AMScore2017Terms)
+    # E_x H(c, C(x)) = (1/2)[log 2 + (1/2) log 4 + (1/2) log(4/3)] = (1/2) log 2 + (1/4) log(16/3)
+    mean_ce = 0.5 * math.log(2) + 0.25 * math.log(16 / 3)
+    marginal_ce = 0.5 * math.log(8 / 3) + 0.5 * math.log(8 / 5)  # H(c, (3/8, 5/8))
+    assert math.isclose(terms.mean_cross_entropy.item(), mean_ce, rel_tol=1e-14)
+    assert math.isclose(terms.marginal_cross_entropy.item(), marginal_ce, rel_tol=1e-14)
+    expected = 0.25 * math.log(75 / 64)  # their difference, simplified
+    assert math.isclose(mean_ce - marginal_ce, expected, rel_tol=1e-13)
+    assert math.isclose(am_score_2017(probs, reference_probs).item(), expected, rel_tol=1e-13)
+    # per class: (1/2)(log(3/8) - (1/2) log(1/8)) and (1/2)(log(5/8) - (1/2) log(3/8))
+    by_class = am_score_2017_by_class(probs, reference_probs).tolist()
+    assert by_class == pytest.approx(
+        [
+            0.5 * (math.log(3 / 8) - 0.5 * math.log(1 / 8)),
+            0.5 * (math.log(5 / 8) - 0.5 * math.log(3 / 8)),
+        ],
+        rel=1e-13,
+    )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_am_score_2017_properties(seed):
+    gen = torch.Generator().manual_seed(seed)
+    n, k = (int(v) for v in torch.randint(2, 30, (2,), generator=gen))
+    probs = _random_probs(n, k, seed, scale=float(1 + seed))
+    reference_probs = _random_probs(5, k, seed + 40, scale=2.0)
+    p, c = probs.numpy(), reference_probs.numpy().mean(0)
+    value = am_score_2017(probs, reference_probs).item()
+    # the KL form of eq. (5), with scipy: E_x KL(c || C(x)) - KL(c || C_bar)
+    kl_form = np.mean([entropy(c, row) for row in p]) - entropy(c, p.mean(0))
+    assert math.isclose(value, kl_form, rel_tol=1e-11, abs_tol=1e-12)
+    # a sum of non-negative Jensen gaps
+    by_class = am_score_2017_by_class(probs, reference_probs)
+    assert (by_class >= -1e-15).all() and value >= 0
+    assert math.isclose(by_class.sum().item(), value, rel_tol=1e-12, abs_tol=1e-14)
+    # tied to the AM-GAN form: AM_2017 + AM_2018 = E[H(C(x)) + H(c, C(x))] - H(c)
+    per_sample = np.mean([entropy(row) + entropy(c, row) + entropy(c) for row in p])
+    both = value + am_score(probs, reference_probs).item()
+    assert math.isclose(both, per_sample - entropy(c), rel_tol=1e-11)
+    # relabelling the classes of both sets together changes nothing
+    perm = torch.randperm(k, generator=gen)
+    relabelled = am_score_2017(probs[:, perm], reference_probs[:, perm]).item()
+    assert math.isclose(relabelled, value, rel_tol=1e-12, abs_tol=1e-14)
+
+
+def test_am_score_2017_edge_cases():
+    row = torch.tensor([0.2, 0.3, 0.5], dtype=torch.float64)
+    reference_probs = torch.full((2, 3), 1 / 3, dtype=torch.float64)
+    zero = torch.tensor(0.0, dtype=torch.float64)
+    # identical predictions: every Jensen gap is 0
+    torch.testing.assert_close(am_score_2017(row.expand(4, 3).clone(), reference_probs), zero)
+    # one prediction 0 on a reference class, the marginal not: unbounded above
+    probs = torch.tensor([[1.0, 0.0, 0.0], [0.2, 0.4, 0.4]], dtype=torch.float64)
+    assert math.isinf(am_score_2017(probs, reference_probs).item())
+    # a class of the reference that no sample is given: inf - inf, refused
+    with pytest.raises(ValueError, match="inf - inf"):
+        am_score_2017(torch.eye(3, dtype=torch.float64)[[0, 1]], reference_probs)
+    # a reference class of mass 0 does not count
+    reference_two = torch.tensor([[0.5, 0.5, 0.0]], dtype=torch.float64)
+    assert math.isfinite(am_score_2017(_random_probs(6, 3, 0)[:, :3], reference_two).item())
+    with pytest.raises(ValueError, match="same number of classes"):
+        am_score_2017(row[None], torch.full((1, 2), 0.5, dtype=torch.float64))
+
+
+def test_gradcheck_am_score_2017_through_softmax():
+    gen = torch.Generator().manual_seed(2)
+    logits = torch.randn(5, 3, dtype=torch.float64, generator=gen).requires_grad_(True)
+    ref_logits = torch.randn(4, 3, dtype=torch.float64, generator=gen).requires_grad_(True)
+
+    def am17(z, r):
+        return am_score_2017(torch.softmax(z, -1), torch.softmax(r, -1))
+
+    assert torch.autograd.gradcheck(am17, (logits, ref_logits))
+
+
 # --------------------------------------------------------------------------------------------
 # The numpy oracle
 # --------------------------------------------------------------------------------------------
@@ -145,9 +245,14 @@ def test_scores_match_the_numpy_oracle(seed, zeros):
     expected = _np_scores(probs.numpy(), reference_probs.numpy())
     is_terms = inception_score_terms(probs)
     am_terms = am_score_terms(probs, reference_probs)
+    if zeros:  # class 0 is never predicted but the reference holds it: eq. (5) is inf - inf
+        assert math.isnan(expected.pop("am_2017"))
+        with pytest.raises(ValueError, match="inf - inf"):
+            am_score_2017(probs, reference_probs)
     got = {
         "is": inception_score(probs).item(),
         "mode": mode_score(probs, reference_probs).item(),
+        "am_2017": am_score_2017(probs, reference_probs).item() if not zeros else math.nan,
         "am": am_score(probs, reference_probs).item(),
         "marginal_entropy": is_terms.marginal_entropy.item(),
         "mean_entropy": is_terms.mean_entropy.item(),
@@ -318,6 +423,8 @@ def test_bad_probs_raise(bad, match):
         mode_score(bad, _GOOD)
     with pytest.raises(ValueError, match=f"^{match}"):
         am_score(bad, _GOOD)
+    with pytest.raises(ValueError, match=f"^{match}"):
+        am_score_2017(bad, _GOOD)
     with pytest.raises(ValueError, match=f"reference_{match}"):
         am_score_terms(_GOOD, bad)
     with pytest.raises(ValueError, match=f"reference_{match}"):

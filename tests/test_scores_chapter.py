@@ -12,19 +12,24 @@ import pytest
 import torch
 
 from beyond_mle.chapters.scores import (
+    CONFIDENCE_LEVELS,
     ScoresConfig,
     accuracy,
     classifier_dependence,
     classifier_probs,
+    confident_am_scores,
     generate_digits,
     imbalance_experiment,
+    mix_rankings,
+    rise_over_noise,
     score_summary,
     score_tracking_experiment,
+    stand_in_mixes,
     train_classifier,
     train_digits_gan,
 )
 from beyond_mle.experiments import get_experiment
-from beyond_mle.scores import inception_score
+from beyond_mle.scores import am_score, am_score_2017, inception_score
 from beyond_mle.tasks.digits import NUM_CLASSES, PIXELS, load_digits_split
 
 QUICK = ScoresConfig(classifier_hidden=64, classifier_steps=200)
@@ -73,6 +78,14 @@ def test_score_summary_of_real_data(split, classifier):
     assert math.log(summary["inception"]) == pytest.approx(log_is, abs=1e-12)
     assert summary["am"] == pytest.approx(summary["marginal_kl"] + summary["mean_entropy"])
     assert summary["am_exp"] == pytest.approx(math.exp(summary["am"]))
+    # eq. (5): the two cross-entropies, and its tie to the AM-GAN form
+    assert summary["am_2017"] == pytest.approx(
+        summary["mean_cross_entropy"] - summary["cross_entropy"]
+    )
+    reference_entropy = summary["cross_entropy"] - summary["marginal_kl"]
+    per_sample = summary["mean_entropy"] + summary["mean_cross_entropy"]
+    assert summary["am_2017"] + summary["am"] == pytest.approx(per_sample - reference_entropy)
+    assert summary["am_2017"] > 0
     # real, balanced digits scored by a classifier that fits them: a high score, small KL
     assert summary["inception"] > 7.0 and summary["marginal_kl"] < 0.01
     assert summary["cross_entropy"] >= summary["marginal_kl"]
@@ -139,6 +152,10 @@ def test_imbalance_experiment_ranks_as_the_paper_says(split, classifier):
     best_am = min(mean, key=lambda name: mean[name]["am"])
     assert best_is == "uniform mix" and best_am == "reference mix"
     assert all(row["mode"] == pytest.approx(row["inception"], rel=1e-9) for row in rows)
+    for row in rows:  # each class's share of eq. (5) adds up to it
+        shares = [row[f"am_2017_class_{k}"] for k in range(NUM_CLASSES)]
+        assert sum(shares) == pytest.approx(row["am_2017"], rel=1e-12)
+        assert min(shares) >= -1e-12
 
 
 def test_classifier_dependence_rows(split):
@@ -194,3 +211,71 @@ def test_presets_construct():
     paper = ScoresConfig.preset("paper")
     assert (paper.gan_steps, paper.n_seeds, paper.eval_samples) == (10_000, 5, 5000)
     assert ScoresConfig.preset("book") == ScoresConfig()
+
+
+# Both AM scores in closed form, and the helpers of the chapter
+
+
+def test_stand_in_mixes():
+    mixes = stand_in_mixes(10.0)
+    assert list(mixes) == ["uniform mix", "reference mix", "reversed mix", "five classes"]
+    for mix in mixes.values():
+        assert mix.shape == (NUM_CLASSES,) and math.isclose(mix.sum().item(), 1.0, rel_tol=1e-12)
+    torch.testing.assert_close(mixes["reversed mix"], mixes["reference mix"].flip(0))
+    assert mixes["reference mix"][0] / mixes["reference mix"][-1] == pytest.approx(10.0)
+    assert (mixes["five classes"][5:] == 0).all()
+
+
+@pytest.mark.parametrize("eps", [0.3, 0.1, 1e-3])
+def test_confident_am_scores_match_the_package(eps):
+    reference_mix = stand_in_mixes(10.0)["reference mix"]
+    for mix in stand_in_mixes(10.0).values():
+        counts = (400 * mix).round().long()
+        labels = torch.repeat_interleave(torch.arange(NUM_CLASSES), counts)
+        probs = (1 - eps) * torch.eye(NUM_CLASSES, dtype=torch.float64)[labels] + eps / NUM_CLASSES
+        am17, am18 = confident_am_scores(counts.double() / counts.sum(), reference_mix, eps)
+        assert am17 == pytest.approx(am_score_2017(probs, reference_mix[None]).item(), abs=1e-12)
+        assert am18 == pytest.approx(am_score(probs, reference_mix[None]).item(), abs=1e-12)
+
+
+def test_confident_am_scores_rank_the_mixes_apart():
+    mixes = stand_in_mixes(10.0)
+    reference_mix = mixes["reference mix"]
+    for eps in CONFIDENCE_LEVELS:
+        scores = {name: confident_am_scores(mix, reference_mix, eps) for name, mix in mixes.items()}
+        # the AM-GAN form always prefers the reference's own mix
+        assert min(scores, key=lambda name: scores[name][1]) == "reference mix"
+    # eq. (5) prefers it only for an unsure classifier; a confident one ranks it below others
+    unsure = {name: confident_am_scores(mix, reference_mix, 0.2)[0] for name, mix in mixes.items()}
+    assert max(unsure, key=unsure.get) == "reference mix"
+    sure = {name: confident_am_scores(mix, reference_mix, 1e-6)[0] for name, mix in mixes.items()}
+    assert sure["uniform mix"] > sure["reversed mix"] > sure["reference mix"] > sure["five classes"]
+    # as eps -> 0, eq. (5) grows like (1 - <g, c> - c(missing)) log(K / eps)
+    for mix in mixes.values():
+        overlap = (mix * reference_mix).sum().item()
+        missing = reference_mix[mix == 0].sum().item()
+        slope = (
+            confident_am_scores(mix, reference_mix, 1e-9)[0]
+            - confident_am_scores(mix, reference_mix, 1e-8)[0]
+        )
+        assert slope / math.log(10) == pytest.approx(1 - overlap - missing, abs=1e-6)
+    with pytest.raises(ValueError, match="eps must lie"):
+        confident_am_scores(reference_mix, reference_mix, 0.0)
+    with pytest.raises(ValueError, match="same length"):
+        confident_am_scores(reference_mix, reference_mix[:3], 0.1)
+
+
+def test_mix_rankings_and_rise_over_noise():
+    table = {"generator": ["a", "b", "c"], "inception": [1.0, 3.0, 2.0], "am_2017": [5.0, 4.0, 6.0],
+             "am": [0.3, 0.1, 0.2]}  # fmt: skip
+    assert mix_rankings(table) == {
+        "Inception score": ["b", "c", "a"],
+        "AM score, eq. (5)": ["c", "a", "b"],
+        "AM-GAN score": ["b", "c", "a"],
+    }
+    assert list(mix_rankings({"generator": ["a"], "inception": [1.0]})) == ["Inception score"]
+    runs = {"run": [0, 0, 0, 1, 1, 1], "step": [0, 10, 20, 0, 10, 20],
+            "am_2017": [0.0, 4.0, 6.0, 1.0, 3.0, 5.0]}  # fmt: skip
+    # second half = steps 10 and 20: run 0 (5 - 0) / std(4, 6), run 1 (4 - 1) / std(3, 5)
+    expected = (5 / math.sqrt(2) + 3 / math.sqrt(2)) / 2
+    assert rise_over_noise(runs) == pytest.approx(expected)

@@ -152,3 +152,12 @@ def test_presets_name_valid_conditions():
     experiment = get_experiment("sequence_reversal")
     assert experiment.config is SequenceReversalConfig
     assert parse_conditions(SequenceReversalConfig.preset("paper").conditions) == list(CONDITIONS)
+
+
+def test_paper_preset_takes_the_sizes_of_appendix_c():
+    paper = SequenceReversalConfig.preset("paper")
+    # embedding size 256 and 256 units, up to 50 tokens (49 words and EOS), a vocabulary of
+    # "around 30K", batch 40, Adam at 0.001 for 10K iterations, Gumbel-softmax at 0.5
+    assert (paper.embedding_size, paper.hidden_size, paper.max_len + 1) == (256, 256, 50)
+    assert (paper.vocab_size, paper.batch, paper.lr, paper.steps) == (30_000, 40, 0.001, 10_000)
+    assert paper.gumbel_temperature == 0.5

@@ -156,6 +156,36 @@ def test_gleu_loss_of_a_confident_shifted_copy_is_minus_log_its_gleu():
     torch.testing.assert_close(gleu_loss(sample, corpus.targets, eos_id=EOS), expected)
 
 
+@pytest.mark.parametrize("hard", [False, True])
+def test_gleu_loss_scores_the_gumbel_samples_of_the_teacher_forced_logits(hard):
+    torch.manual_seed(0)
+    model = make_model(SMALL_MODEL)
+    corpus = _corpus(6, 10)
+    loss = leakage_loss(
+        model,
+        corpus.sources,
+        corpus.targets,
+        "gleu",
+        gumbel_temperature=0.7,
+        hard=hard,
+        generator=torch.Generator().manual_seed(3),
+    )
+    logits = teacher_forced_logits(model, corpus.sources, corpus.targets)
+    samples = gumbel_softmax(logits, 0.7, hard=hard, generator=torch.Generator().manual_seed(3))
+    torch.testing.assert_close(loss, gleu_loss(samples, corpus.targets, eos_id=EOS))
+    # section 3.4's soft samples are points inside the simplex; straight-through ones are one-hot
+    peaks = samples.detach().amax(-1)  # (B, L)
+    assert bool(torch.isclose(peaks, torch.ones_like(peaks)).all()) == hard
+
+
+def test_the_default_gleu_loss_uses_soft_samples():
+    assert TeacherForcingLeakageConfig().gumbel_hard is False
+    train, test = _corpus(32, 11), _corpus(8, 12)
+    soft = train_leakage_model("gleu", train, test, TINY)
+    hard = train_leakage_model("gleu", train, test, replace(TINY, gumbel_hard=True))
+    assert soft.history != hard.history
+
+
 def test_training_logs_every_measurement_and_starts_both_runs_alike():
     train, test = _corpus(64, 7), _corpus(16, 8)
     runs = [train_leakage_model(loss, train, test, TINY) for loss in ("xent", "gleu")]
@@ -226,4 +256,5 @@ def test_paper_preset_constructs():
     paper = TeacherForcingLeakageConfig.preset("paper")
     assert (paper.n_layers, paper.n_heads, paper.width) == (6, 8, 256)
     assert paper.width % paper.n_heads == 0 and paper.max_len == 49
+    assert paper.vocab_size == 30_000  # appendix C's "around 30K"
     assert get_experiment("teacher_forcing_leakage").config is TeacherForcingLeakageConfig

@@ -12,9 +12,11 @@ from beyond_mle.chapters.token_copying import (
     LOSSES,
     TokenCopyingConfig,
     argmax_scores,
+    average_own_mass,
     copying_loss,
     copying_sweep,
     reference_batch,
+    reference_mass,
     train_copying,
 )
 from beyond_mle.experiments import get_experiment
@@ -98,11 +100,46 @@ def test_argmax_scores_equal_nltk():
     assert scores["gleu"] == pytest.approx(nltk_corpus_gleu(nltk_refs, hyps), abs=1e-12)
 
 
+def test_reference_mass_at_the_reference_at_the_average_and_misplaced():
+    refs = copying_references(6, length=9, vocab_size=7, generator=_gen(6))  # words repeat
+    vocab = 7
+    peaked = 40.0 * torch.nn.functional.one_hot(refs, vocab).double()
+    mass = reference_mass(peaked, refs)
+    assert mass["own_mass"] == pytest.approx(1.0, abs=1e-9)
+    assert mass["other_mass"] == pytest.approx(0.0, abs=1e-9) and mass["misplaced"] == 0.0
+    # every position at the mean of its reference's one-hot words
+    words = (refs == EOS).long().cumsum(1) == 0
+    one_hot = torch.nn.functional.one_hot(refs, vocab).double() * words.unsqueeze(-1)
+    average = one_hot.sum(1, keepdim=True) / words.sum(1).view(-1, 1, 1)  # (B, 1, V)
+    logits = torch.log(average.expand(-1, refs.shape[1], -1).clamp_min(1e-300))
+    mass = reference_mass(logits, refs)
+    assert mass["own_mass"] == pytest.approx(average_own_mass(refs), abs=1e-6)
+    assert mass["own_mass"] + mass["other_mass"] == pytest.approx(1.0, abs=1e-6)
+    # swap the first two words of a reference whose two words differ: both are misplaced
+    ref = torch.tensor([[2, 3, 4, 1, 0]])
+    swapped = torch.tensor([[3, 2, 4, 1, 0]])
+    mass = reference_mass(30.0 * torch.nn.functional.one_hot(swapped, 5).double(), ref)
+    assert mass["misplaced"] == pytest.approx(2 / 3)
+    assert mass["own_mass"] == pytest.approx(1 / 3, abs=1e-9)
+    with pytest.raises(ValueError, match="shape"):
+        reference_mass(peaked[:, :-1], refs)
+
+
+def test_average_own_mass_counts_repeated_words():
+    refs = torch.tensor([[2, 3, 2, 1], [4, 5, 1, 0]])
+    assert average_own_mass(refs) == pytest.approx((2 / 3 + 1 / 3 + 2 / 3 + 1 / 2 + 1 / 2) / 5)
+    with pytest.raises(ValueError, match="no word"):
+        average_own_mass(torch.tensor([[1, 0, 0]]))
+
+
 def test_cross_entropy_copies_within_a_hundred_steps():
     refs = copying_references(8, length=8, vocab_size=40, generator=_gen(5))
     history = train_copying(refs, 40, "ce", replace(TINY, steps=100, log_every=50))
     assert [row["step"] for row in history] == [0.0, 50.0, 100.0]
     assert history[-1]["bleu"] == 1.0 and history[-1]["gleu"] == 1.0
+    assert history[-1]["misplaced"] == 0.0
+    assert history[-1]["own_mass"] > history[0]["own_mass"]
+    assert history[-1]["other_mass"] < history[0]["other_mass"]
 
 
 def test_sweep_is_deterministic_and_shares_the_start_across_losses():

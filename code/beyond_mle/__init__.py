@@ -8,7 +8,10 @@ Modules (methods, then the machinery the chapters share):
         NLTK's smoothing methods.
     vocabulary: word tokens to ids and back, and corpora padded into id tensors.
     gan_losses: the discriminator's cross-entropy and the three generator costs, on logits.
-    divergences: KL, Jensen-Shannon and Wasserstein-1 on discrete and 1-D distributions.
+    divergences: KL, Jensen-Shannon, cross-entropy and Wasserstein-1 on discrete and 1-D
+        distributions, the RBF MMD between samples, Gaussians and Gaussian mixtures on a grid.
+    wasserstein: the Wasserstein critic's and generator's losses, weight clipping, the gradient
+        penalty and the exact optimal critic in 1-D.
     gumbel: Gumbel-softmax samples, soft and straight-through.
     label_smoothing: class-aware gradients and the generator losses with smoothed targets.
     scores: Inception, MODE and AM scores from a classifier's class probabilities.

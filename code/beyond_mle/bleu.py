@@ -1,7 +1,11 @@
 r"""Differentiable BLEU and GLEU on token distributions and on token ids.
 
 The construction follows Appendix A of Casas, Fonollosa and Costa-jussà (2018), "A Differentiable
-BLEU Loss. Analysis and First Results". A hypothesis is a sequence of distributions over the
+BLEU Loss. Analysis and First Results" (length mask eqs. 2-3, match matrices eqs. 5-6, brevity
+penalty eq. 8), except for the clipping: Appendix A clips with validity masks on both sequences
+and the minimum of two count matrices, which gives the same counts on one-hot inputs but other
+values on soft ones (``beyond_mle.chapters.differentiable_bleu.appendix_a_statistics``); here the
+clipped quantity is the expected count. A hypothesis is a sequence of distributions over the
 vocabulary, ``probs`` of shape ``(batch, length, vocab)``; a reference is a sequence of token ids.
 Every count that BLEU and GLEU use is replaced by its expectation under independent positions:
 
@@ -486,7 +490,7 @@ def _check_orders(min_len: int, max_len: int) -> None:
 
 
 def unigram_matches(probs: Tensor, reference_ids: Tensor) -> Tensor:
-    r"""1-gram match matrix (eq. 5 of Casas et al.): :math:`M^{(1)}_{ij} = p_i[r_j]`.
+    r"""1-gram match matrix :math:`M^{(1)}_{ij} = p_i[r_j]` (eq. 5 of Casas et al., unmasked).
 
     Args:
         probs: token distributions, shape ``(batch, length, vocab)``.

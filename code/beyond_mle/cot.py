@@ -3,8 +3,10 @@ r"""Cooperative training (CoT, Lu et al. 2019): the mediator and generator objec
 Introduced in the chapter "Cooperative training". CoT trains a generator :math:`G_\theta` of
 sequences together with a *mediator* :math:`M_\phi`, both autoregressive models.
 
-**Mediator** (eq. 4 of Lu et al.). The mediator is fitted by maximum likelihood to the balanced
-mixture :math:`\tfrac12 (P + G)` of data and generator samples:
+**Mediator** (Lu et al. 2019, the objective :math:`J_m` under Lemma 1, the mixture density
+decomposition, whose gradient it shares with :math:`\mathrm{KL}(M^* \| M_\phi)`). The mediator
+is fitted by maximum likelihood to the balanced mixture :math:`\tfrac12 (P + G)` of data and
+generator samples:
 
 .. math::
     J_m(\phi) = \tfrac12\, \mathbb{E}_{s \sim P}\bigl[-\log M_\phi(s)\bigr]
@@ -13,9 +15,11 @@ mixture :math:`\tfrac12 (P + G)` of data and generator samples:
 minimised by :math:`M^* = \tfrac12 (P + G)`; then
 :math:`\mathrm{JSD}(G \| P) = \tfrac12 \mathrm{KL}(G \| M^*) + \tfrac12 \mathrm{KL}(P \| M^*)`.
 
-**Generator** (eqs. 8 to 11 of Lu et al.). The generator minimises the part of the JSD that
-depends on it, :math:`\mathrm{KL}(G \| M)`, which the chain rule of an autoregressive model
-splits over steps (the "Markov backward reduction"):
+**Generator** (Lu et al. 2019, :math:`J_g`, Lemma 2, the "Markov backward reduction", eq. (12),
+applied recursively). The generator minimises the part of the JSD that depends on it,
+:math:`\mathrm{KL}(G \| M)` (the paper maximises :math:`J_g = -\tfrac12 \mathrm{KL}(G \| M)`,
+and drops the :math:`\tfrac12` after the recursion), which the chain rule of an autoregressive
+model splits over steps:
 
 .. math::
     \mathrm{KL}(G \| M) = \sum_{t=1}^{T} \mathbb{E}_{s_{<t} \sim G}
@@ -32,9 +36,12 @@ over the vocabulary), and a REINFORCE term through the prefixes' probabilities,
         + \gamma\, \nabla_\theta \log \pi_g(s_t \mid s_{<t}) \sum_{u > t} \mathrm{KL}_u(s_{<u})
         \Bigr], \qquad \gamma = 1.
 
-CoT's default drops the second term (:math:`\gamma = 0`), which trades a bias for much lower
-variance (section 3.3 and figure 3 of the paper). :func:`generator_loss` gives a surrogate whose
-value is the KL estimate and whose gradient is this sum for any :math:`\gamma`.
+The paper weights the REINFORCE term by :math:`\gamma` (its :math:`\nabla_\theta J^\gamma_{g,t}`,
+which scores the prefix's :math:`\log G_\theta(s_t)` with the same step's KL; summed over the
+steps, that is the reward-to-go form above) and trains without it, :math:`\gamma = 0`
+('Conclusion': no REINFORCE), which trades a bias for much lower variance (the paper's Fig. 3).
+:func:`generator_loss` gives a surrogate whose value is the KL estimate and whose gradient is
+this sum for any :math:`\gamma`.
 
 :func:`cot_step` computes both losses of one CoT iteration from one forward pass of each model,
 and :func:`gradient_agreement` compares the generator's gradient estimates with and without the
@@ -133,7 +140,9 @@ def generator_loss(
             - \gamma\, \bigl[\log \pi_g(s^b_t \mid s^b_{<t})\, R^b_t\bigr]_{\text{stop}}\Bigr],
         \qquad R^b_t = \sum_{u > t} \mathrm{KL}_u(s^b_{<u})
 
-    (eq. 11 of Lu et al. 2019 with the REINFORCE term weighted by :math:`\gamma`). The last term
+    (Lu et al. 2019, :math:`\nabla_\theta J^\gamma_{g,t}` summed over the steps, with the
+    REINFORCE term weighted by :math:`\gamma` and regrouped by step of the sampled token). The
+    last term
     only cancels the second's value, so :math:`L` equals the KL estimate for every
     :math:`\gamma`; its gradient is the estimate of :math:`\nabla \mathrm{KL}(G \| M)` above.
     The mediator's log-probabilities are treated as constants.
@@ -143,7 +152,7 @@ def generator_loss(
             ``token_ids``, which it sampled.
         mediator_log_probs: the mediator's log-probabilities on them, same shape.
         token_ids: the sampled sequences ``(batch, length)``.
-        gamma: the weight of the REINFORCE term, in [0, 1]; 0 is the paper's default.
+        gamma: the weight of the REINFORCE term, in [0, 1]; CoT trains with 0.
         weights: the weight of each sequence ``(batch,)``; ``None``: ``1 / batch`` (a Monte
             Carlo average). With all sequences of a tiny vocabulary and their probabilities
             under the generator (detached) the loss is exact.
@@ -180,7 +189,7 @@ def mediator_loss(log_probs_generated: Tensor, log_probs_data: Tensor) -> Tensor
         J_m = \tfrac12\, \overline{-\log \pi_m(s_t \mid s_{<t})}^{\,s \sim G}
             + \tfrac12\, \overline{-\log \pi_m(s_t \mid s_{<t})}^{\,s \sim P}
 
-    (eq. 4 of Lu et al. 2019, divided by the length).
+    (Lu et al. 2019, :math:`J_m` under Lemma 1, divided by the length).
 
     Args:
         log_probs_generated: the mediator's token log-probabilities on generator samples

@@ -9,10 +9,13 @@ through their cumulative distribution functions and between two samples through 
 Extended in the chapter "Scheduled sampling is improper": the reverse Kullback-Leibler
 divergence and the generalised Jensen-Shannon divergence :math:`\mathrm{JS}_\pi` of Huszár
 (2015), which interpolates between the two directions of KL as the prior :math:`\pi` goes from
-0 to 1. The one-dimensional distributions of both chapters are Gaussians discretised on a grid
-(:func:`gaussian_on_grid`); :func:`fit_gaussian_on_grid` finds the one closest to a target under
-any of these divergences (mode covering under :math:`\mathrm{KL}(p \,\|\, q)`, mode seeking
-under :math:`\mathrm{KL}(q \,\|\, p)`).
+0 to 1, and the cross-entropy :math:`H(q, p) = -\mathbb{E}_q \log p` (:func:`cross_entropy`),
+the mean surprisal of a model's samples under the data's distribution. The one-dimensional
+distributions of both chapters are Gaussians and mixtures of Gaussians discretised on a grid
+(:func:`gaussian_on_grid`, :func:`gaussian_mixture_on_grid`); :func:`fit_gaussian_on_grid` and
+:func:`fit_gaussian_mixture_on_grid` find the one closest to a target under any of these
+divergences (mode covering under :math:`\mathrm{KL}(p \,\|\, q)`, mode seeking under
+:math:`\mathrm{KL}(q \,\|\, p)`).
 
 Extended in the chapter "Label smoothing and class-aware gradients": the squared maximum mean
 discrepancy between two samples in any dimension, with Gaussian kernels (:func:`rbf_mmd`).
@@ -25,14 +28,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import cast
+from typing import Any, cast
 
 import torch
 from torch import Tensor
 
 __all__ = [
     "check_distribution",
+    "cross_entropy",
+    "fit_gaussian_mixture_on_grid",
     "fit_gaussian_on_grid",
+    "gaussian_mixture_on_grid",
     "gaussian_on_grid",
     "generalized_js_divergence",
     "js_divergence",
@@ -148,6 +154,135 @@ def fit_gaussian_on_grid(
     return best
 
 
+def gaussian_mixture_on_grid(
+    support: Tensor, means: Tensor, stds: Tensor, weights: Tensor | None = None
+) -> Tensor:
+    r"""A mixture of Gaussians discretised on ``support``.
+
+    .. math::
+        p_i \propto \sum_{j=1}^{k} w_j\, \frac{1}{\sigma_j}
+            \exp\bigl(-(x_i - \mu_j)^2 / 2\sigma_j^2\bigr)
+
+    Differentiable in the means, the standard deviations and the weights.
+
+    Args:
+        support: the grid, shape ``(n,)``.
+        means: :math:`\mu_j`, shape ``(k,)``.
+        stds: :math:`\sigma_j > 0`, shape ``(k,)``.
+        weights: :math:`w_j \ge 0`, shape ``(k,)``, normalised here; ``None``: equal weights.
+
+    Returns:
+        Probabilities on the grid that sum to 1, shape ``(n,)``, the dtype of ``support``.
+
+    Example:
+        >>> x = torch.linspace(-6, 6, 241, dtype=torch.float64)
+        >>> two = torch.tensor([-2.0, 2.0], dtype=torch.float64)
+        >>> p = gaussian_mixture_on_grid(x, two, torch.full((2,), 0.5, dtype=torch.float64))
+        >>> halves = gaussian_on_grid(x, -2.0, 0.5) + gaussian_on_grid(x, 2.0, 0.5)
+        >>> torch.allclose(p, 0.5 * halves)
+        True
+    """
+    if support.dim() != 1 or support.numel() < 2:
+        raise ValueError(f"support must be a 1-D grid of >= 2 points, got {tuple(support.shape)}")
+    if means.dim() != 1 or means.numel() < 1 or stds.shape != means.shape:
+        raise ValueError(
+            f"means and stds must be (k,) with k >= 1, got {tuple(means.shape)} and "
+            f"{tuple(stds.shape)}"
+        )
+    if not (stds > 0).all():
+        raise ValueError("stds must be > 0")
+    if weights is None:
+        weights = torch.ones_like(means)
+    if weights.shape != means.shape or (weights < 0).any() or not weights.sum() > 0:
+        raise ValueError("weights must be (k,), non-negative, with a positive sum")
+    return _mixture(support, means, stds.log(), torch.log(weights / weights.sum()))
+
+
+def _mixture(support: Tensor, means: Tensor, log_stds: Tensor, log_weights: Tensor) -> Tensor:
+    """:func:`gaussian_mixture_on_grid` from log-parameters, unchecked (the fits' line search)."""
+    log_stds = log_stds.clamp_min(-20.0)  # a line search may probe absurd widths
+    z = (support[None, :] - means[:, None]) / log_stds.exp()[:, None]  # (k, n)
+    log_component = -0.5 * z**2 - log_stds[:, None]  # log N up to a shared constant, (k, n)
+    return torch.softmax(torch.logsumexp(log_component + log_weights[:, None], 0), -1)
+
+
+def fit_gaussian_mixture_on_grid(
+    target: Tensor,
+    support: Tensor,
+    divergence: Callable[[Tensor, Tensor], Tensor],
+    starts: Sequence[tuple[Sequence[float], float]],
+    *,
+    max_iter: int = 100,
+) -> dict[str, Any]:
+    r"""The mixture of :math:`k` Gaussians on a grid closest to ``target`` under ``divergence``.
+
+    The model :math:`q_\theta` is :func:`gaussian_mixture_on_grid` with parameters
+    :math:`\theta = (\mu_{1..k}, \log \sigma_{1..k}, \text{weight logits}_{1..k})`, fitted by
+    L-BFGS from each start (the means given, every :math:`\sigma_j` the start's value, equal
+    weights); the fit of smallest ``divergence(target, q)`` is kept. Mode-seeking divergences
+    have local minima that straddle modes, hence several starts.
+
+    Args:
+        target: probabilities on the grid, shape ``(n,)``.
+        support: the grid, shape ``(n,)``.
+        divergence: maps ``(target, model)`` to a scalar, e.g. :func:`kl_divergence`.
+        starts: ``(means, std)`` pairs, every ``means`` of the same length :math:`k`.
+        max_iter: L-BFGS iterations per start.
+
+    Returns:
+        ``{"means", "stds", "weights"}`` (lists of :math:`k` floats), ``"value"`` (the
+        divergence at the fit) and ``"probs"`` (the fitted distribution, shape ``(n,)``).
+
+    Example:
+        >>> x = torch.linspace(-6, 6, 241, dtype=torch.float64)
+        >>> p = gaussian_mixture_on_grid(x, torch.tensor([-2.0, 2.0], dtype=torch.float64),
+        ...                              torch.full((2,), 0.5, dtype=torch.float64))
+        >>> fit = fit_gaussian_mixture_on_grid(p, x, kl_divergence, [((-1.0, 1.0), 1.0)])
+        >>> [round(m, 3) for m in fit["means"]], round(fit["value"], 6)
+        ([-2.0, 2.0], 0.0)
+    """
+    if not starts:
+        raise ValueError("starts must hold at least one (means, std) pair")
+    k = len(starts[0][0])
+    if k < 1 or any(len(means) != k for means, _ in starts):
+        raise ValueError("every start must give the same number k >= 1 of means")
+
+    def model(theta: Tensor) -> Tensor:  # (means, log stds, weight logits) -> probabilities
+        log_weights = torch.log_softmax(theta[2 * k :], -1)
+        return _mixture(support, theta[:k], theta[k : 2 * k], log_weights)
+
+    best: dict[str, Any] | None = None
+    for means0, std0 in starts:
+        if not std0 > 0:
+            raise ValueError(f"a start's std must be > 0, got {std0}")
+        theta = torch.cat([
+            torch.tensor(list(means0), dtype=support.dtype),
+            torch.full((k,), math.log(std0), dtype=support.dtype),
+            torch.zeros(k, dtype=support.dtype),
+        ]).requires_grad_()  # fmt: skip
+        optimiser = torch.optim.LBFGS([theta], max_iter=max_iter, line_search_fn="strong_wolfe",
+                                      tolerance_grad=1e-7, tolerance_change=1e-12)  # fmt: skip
+
+        def closure(theta: Tensor = theta, optimiser: torch.optim.LBFGS = optimiser) -> Tensor:
+            optimiser.zero_grad()
+            value = divergence(target, model(theta))
+            value.backward()
+            return value
+
+        optimiser.step(closure)
+        with torch.no_grad():
+            probs = model(theta)
+            value = float(divergence(target, probs))
+        if best is None or value < best["value"]:
+            fitted = theta.detach()
+            best = {"means": fitted[:k].tolist(),
+                    "stds": fitted[k : 2 * k].clamp_min(-20.0).exp().tolist(),
+                    "weights": torch.softmax(fitted[2 * k :], -1).tolist(), "value": value,
+                    "probs": probs}  # fmt: skip
+    assert best is not None  # starts is not empty
+    return best
+
+
 def _check_pair(p: Tensor, q: Tensor, dim: int) -> None:
     if p.shape != q.shape:
         raise ValueError(
@@ -182,6 +317,37 @@ def kl_divergence(p: Tensor, q: Tensor, *, dim: int = -1) -> Tensor:
     _check_pair(p, q, dim)
     # xlogy(p, p) - xlogy(p, q): each term is 0 where p = 0, +inf where p > 0 = q
     return (torch.xlogy(p, p) - torch.xlogy(p, q)).sum(dim)
+
+
+def cross_entropy(p: Tensor, q: Tensor, *, dim: int = -1) -> Tensor:
+    r"""The cross-entropy :math:`H(p, q) = -\sum_x p(x) \log q(x)` on a common support.
+
+    .. math::
+        H(p, q) = H(p) + \mathrm{KL}(p \,\|\, q)
+
+    with :math:`0 \log q = 0`; it is :math:`+\infty` where :math:`p(x) > 0 = q(x)`. With ``p``
+    a model's distribution and ``q`` the data's, it is the mean surprisal
+    :math:`-\mathbb{E}_{x \sim p} \log q(x)` of the model's samples to an observer whose model
+    of the world is the data distribution (the "perceived quality" of Huszár 2015, 'Two
+    assumptions and a conclusion', with :math:`Q_{\mathrm{human}} = P`); with ``p`` the data, it
+    is the negative log-likelihood per sample that maximum likelihood minimises.
+
+    Args:
+        p: the distribution the expectation is over, shape ``(..., n)`` (``n`` along ``dim``).
+        q: the distribution scored, the same shape.
+        dim: the dimension that holds the support.
+
+    Returns:
+        The cross-entropy in nats, shape ``(...)``.
+
+    Example:
+        >>> p = torch.tensor([0.5, 0.5], dtype=torch.float64)
+        >>> q = torch.tensor([0.9, 0.1], dtype=torch.float64)
+        >>> round(cross_entropy(p, q).item(), 4)  # log 2 + KL(p || q)
+        1.204
+    """
+    _check_pair(p, q, dim)
+    return -torch.xlogy(p, q).sum(dim)
 
 
 def js_divergence(p: Tensor, q: Tensor, *, dim: int = -1) -> Tensor:
@@ -225,7 +391,9 @@ def reverse_kl_divergence(p: Tensor, q: Tensor, *, dim: int = -1) -> Tensor:
     :math:`\mathrm{KL}(p \,\|\, q)` (mode covering: :math:`q` must be positive wherever
     :math:`p` is), whereas this direction is :math:`+\infty` as soon as :math:`q` puts mass
     where :math:`p` has none (mode seeking). It is the limit of
-    :math:`\mathrm{JS}_\pi / (1 - \pi)` as :math:`\pi \to 1` (Huszár 2015, section 5).
+    :math:`\mathrm{JS}_\pi / (1 - \pi)` as :math:`\pi \to 1` (derived in the chapter; Huszár
+    2015, 'Contribution' and 'Conclusion', says that :math:`\mathrm{JS}_\pi` interpolates
+    between maximum likelihood and this, his idealised objective).
 
     Args:
         p: the data's probabilities, shape ``(..., n)`` (``n`` along ``dim``).
@@ -252,13 +420,14 @@ def generalized_js_divergence(p: Tensor, q: Tensor, pi: float, *, dim: int = -1)
             + (1 - \pi)\, \mathrm{KL}\bigl(q \,\|\, m_\pi\bigr),
         \qquad m_\pi = \pi p + (1 - \pi) q
 
-    (Huszár 2015, section 5). It is the value, up to the constant :math:`-H(\pi)`, of a GAN
-    whose discriminator sees data with prior :math:`\pi` and samples with prior
-    :math:`1 - \pi` and is optimal. :math:`\pi = 1/2` gives :func:`js_divergence`; it is at most
-    the entropy :math:`H(\pi) = -\pi \log \pi - (1 - \pi) \log (1 - \pi)`, reached when the
-    supports are disjoint; :math:`\mathrm{JS}_\pi / \pi \to \mathrm{KL}(p \,\|\, q)` as
-    :math:`\pi \to 0` and :math:`\mathrm{JS}_\pi / (1 - \pi) \to \mathrm{KL}(q \,\|\, p)` as
-    :math:`\pi \to 1`.
+    (Huszár 2015, 'Generalized adversarial training'). It is the value, up to the constant
+    :math:`-H(\pi)`, of a GAN whose discriminator sees data with prior :math:`\pi` and samples
+    with prior :math:`1 - \pi` and is optimal. :math:`\pi = 1/2` gives :func:`js_divergence`;
+    it is at most the entropy :math:`H(\pi) = -\pi \log \pi - (1 - \pi) \log (1 - \pi)`,
+    reached when the supports are disjoint;
+    :math:`\mathrm{JS}_\pi / \pi \to \mathrm{KL}(p \,\|\, q)` as :math:`\pi \to 0` and
+    :math:`\mathrm{JS}_\pi / (1 - \pi) \to \mathrm{KL}(q \,\|\, p)` as :math:`\pi \to 1`
+    (derived in the chapter).
 
     Args:
         p: probabilities (the data), shape ``(..., n)`` (``n`` along ``dim``).

@@ -309,7 +309,9 @@ def ipot(
     solved inexactly with :math:`Q = e^{-C/\beta} \odot T^{(t)}` and ``inner_steps`` updates
     :math:`\delta = a / (Q\sigma)`, :math:`\sigma = b / (Q^\top \delta)`, then
     :math:`T^{(t+1)} = \mathrm{diag}(\delta)\, Q\, \mathrm{diag}(\sigma)` (Algorithm 1 of Xie et
-    al. 2020, with arbitrary marginals; Algorithm 1 of Chen et al. 2019).
+    al. 2020, with arbitrary marginals; Algorithm 1 of Chen et al. 2019, which writes uniform
+    marginals, :math:`\delta = 1 / (n Q \sigma)` and :math:`\sigma = 1 / (m Q^\top \delta)`,
+    and calls :math:`1 / \beta` the generalised step size).
 
     The iterates are those of the authors' multiplicative updates; where
     :math:`e^{-C/\beta}` would come near the limits of the floating range they are computed
@@ -324,10 +326,11 @@ def ipot(
             padding. ``None``: uniform with mass 1.
         b: column marginals ``(batch, m)`` or ``(m,)``, as ``a``; rescaled to ``a``'s mass.
             ``None``: uniform with mass 1.
-        beta: the proximal step :math:`\beta > 0`, in the units of ``cost`` (Chen et al.: 0.5,
-            for the cosine cost in :math:`[0, 2]`); the iterations needed grow with the
-            cost's range over ``beta``.
-        iterations: proximal steps (>= 1; Chen et al.: 50).
+        beta: the proximity weight :math:`\beta > 0` (step size :math:`1 / \beta`), in the
+            units of ``cost`` (0.5 in the authors' code, for the cosine cost in
+            :math:`[0, 2]`; the paper's summary gives no value); the iterations needed grow
+            with the cost's range over ``beta``.
+        iterations: proximal steps (>= 1; 50 in the authors' code).
         inner_steps: Sinkhorn updates per proximal step (>= 1; 1 in practice).
 
     Returns:
@@ -399,7 +402,9 @@ def ipot_distance(
     .. math::
         W_{\mathrm{IPOT}}(a, b; C) = \langle T^{(K)}, C \rangle,
 
-    with :math:`T^{(K)}` the plan of :func:`ipot` (eq. 2 and Algorithm 1 of Chen et al. 2019).
+    with :math:`T^{(K)}` the plan of :func:`ipot` (Chen et al. 2019: :math:`\mathcal{L}_{ot}` of
+    'Semantic Matching with Optimal Transport', computed by Algorithm 1, which returns
+    :math:`\langle T, C \rangle`).
 
     Args:
         cost, a, b, beta, iterations, inner_steps: as in :func:`ipot`.
@@ -566,7 +571,8 @@ def cosine_cost(x: Tensor, y: Tensor, eps: float = 1e-8) -> Tensor:
     .. math::
         C_{ij} = 1 - \frac{x_i^\top y_j}{\lVert x_i \rVert\, \lVert y_j \rVert}
 
-    (section 3 of Chen et al. 2019), in :math:`[0, 2]`.
+    (the cost Chen et al. 2019 use between word embeddings; their Algorithm 1 writes a generic
+    :math:`c(z_i, z'_j)`), in :math:`[0, 2]`.
 
     Args:
         x: ``(batch, n, d)`` or ``(n, d)``.
@@ -591,12 +597,14 @@ def cosine_cost(x: Tensor, y: Tensor, eps: float = 1e-8) -> Tensor:
 
 
 def soft_argmax_embeddings(logits: Tensor, embedding: Tensor, temperature: float = 1.0) -> Tensor:
-    r"""The expected embedding under the softened output distribution (soft-copying).
+    r"""The expected embedding under the softened output distribution (soft-argmax).
 
     .. math::
         \hat w_t = E^\top \mathrm{softmax}(\mathrm{logits}_t / \tau)
 
-    (section 3.1 of Chen et al. 2019; :math:`\tau \to 0` gives the embedding of the argmax).
+    (Algorithm 2 of Chen et al. 2019, lines 7-8: the model's belief
+    :math:`\hat w_t = \text{Soft-argmax}(v_t)` embedded as :math:`E^\top \hat w_t`;
+    :math:`\tau \to 0` gives the embedding of the argmax).
 
     Args:
         logits: ``(batch, length, vocab)``.
@@ -626,15 +634,16 @@ def ot_sequence_loss(
     temperature: float = 1.0,
     gradient: str = "unrolled",
 ) -> Tensor:
-    r"""The OT sequence loss of Chen et al. (2019, Algorithm 2), averaged over the batch.
+    r"""The OT sequence loss :math:`\mathcal{L}_{seq}` of Chen et al. (2019, Algorithm 2).
 
     .. math::
         \mathcal{L}_{\mathrm{OT}} = \frac1B \sum_b \langle T_b, C_b \rangle, \qquad
         C_{b,ts} = 1 - \cos(\hat w_{bt}, e_{y_{bs}}),
 
-    where :math:`\hat w_{bt}` is :func:`soft_argmax_embeddings` of the decoder's logits,
-    :math:`e_{y_{bs}}` the embedding of reference token :math:`s`, and :math:`T_b` the IPOT
-    plan with uniform marginals over the kept (unpadded) positions of each side.
+    averaged over the batch, where :math:`\hat w_{bt}` is :func:`soft_argmax_embeddings` of the
+    decoder's logits, :math:`e_{y_{bs}}` the embedding of reference token :math:`s`, and
+    :math:`T_b` the IPOT plan with uniform marginals over the kept (unpadded) positions of each
+    side.
 
     Args:
         logits: the decoder's outputs ``(batch, length, vocab)``.
@@ -643,7 +652,7 @@ def ot_sequence_loss(
         mask: boolean ``(batch, ref_length)``, True at reference positions that count (words and
             EOS); the hypothesis positions kept are those of the same indices (teacher forcing
             aligns the two), so it needs ``length == ref_length``. ``None``: keep everything.
-        beta, iterations: IPOT's settings (Chen et al.: 0.5 and 50).
+        beta, iterations: IPOT's settings (0.5 and 50, the authors' code's).
         temperature: the soft-argmax temperature :math:`\tau`.
         gradient: ``"unrolled"`` or ``"envelope"`` (see :func:`ipot_distance`).
 

@@ -2,16 +2,20 @@ r"""Scheduled sampling and its objective: the methods of "Scheduled sampling is 
 
 Everything here is exact where it can be:
 
-* **Sequences of length two** (Huszár 2015, section 3). A joint :math:`P(x_1, x_2)` is a
-  ``(V, V)`` matrix. Maximum likelihood minimises :math:`D_{\mathrm{ML}} = \mathrm{KL}(P \,\|\,
-  Q)` (:func:`ml_divergence`); scheduled sampling (Bengio et al. 2015) feeds the model, in place
-  of the true first token, a token :math:`z` drawn from the model itself with probability
-  :math:`1 - \epsilon`, but keeps the true second token as the target, and so minimises
-  :math:`D_{\mathrm{SS}}` of :func:`scheduled_sampling_divergence`, a KL to the target of
+* **Sequences of length two** (Huszár 2015, 'Critique to scheduled sampling'). A joint
+  :math:`P(x_1, x_2)` is a ``(V, V)`` matrix. Maximum likelihood minimises
+  :math:`D_{\mathrm{ML}} = \mathrm{KL}(P \,\|\, Q)` (:func:`ml_divergence`); scheduled sampling
+  (Bengio et al. 2015) feeds the model, in place of the true first token, a token :math:`z`
+  drawn from the model itself with probability :math:`1 - \epsilon`, but keeps the true second
+  token as the target, and so minimises :math:`D_{\mathrm{SS}}` of
+  :func:`scheduled_sampling_divergence`, a KL to the target of
   :func:`scheduled_sampling_target` up to :func:`scheduled_sampling_constant`, whose minimiser
   (:func:`scheduled_sampling_minimiser`, found by optimisation in
   :func:`scheduled_sampling_fixed_point`) slides from :math:`P` to the factorised
-  :math:`P_{x_1} P_{x_2}` as :math:`\epsilon` goes from 1 to 0.
+  :math:`P_{x_1} P_{x_2}` as :math:`\epsilon` goes from 1 to 0. Its :math:`\epsilon = 0` end is
+  Huszár's improper :math:`D_{\mathrm{alternative}}` (:func:`alternative_divergence`); the
+  book's proper variant, which scores the data's continuation of the model's prefix, is
+  :func:`model_prefix_divergence`.
 * **Sequences of many tokens**: :func:`scheduled_sampling_loss`, the loss of a batch for a
   :class:`~beyond_mle.models.gru.GRULanguageModel`, and :class:`MarkovSource`, a random Markov
   chain whose log-probability and entropy of any sequence are exact, so that the true
@@ -40,6 +44,7 @@ __all__ = [
     "alternative_divergence",
     "minimise_joint",
     "ml_divergence",
+    "model_prefix_divergence",
     "random_joint",
     "scheduled_sampling_constant",
     "scheduled_sampling_divergence",
@@ -117,7 +122,7 @@ def ml_divergence(p: Tensor, q: Tensor) -> Tensor:
           = \mathrm{KL}[P_{x_1} \,\|\, Q_{x_1}]
           + \mathbb{E}_{z \sim P_{x_1}} \mathrm{KL}[P_{x_2 | x_1 = z} \,\|\, Q_{x_2 | x_1 = z}]
 
-    (Huszár 2015, section 3; the chain rule of KL).
+    (Huszár 2015, 'Critique to scheduled sampling', :math:`D_{ML}`; the chain rule of KL).
 
     Args:
         p: the data's joint, shape ``(V, V)``.
@@ -132,16 +137,58 @@ def ml_divergence(p: Tensor, q: Tensor) -> Tensor:
 
 
 def alternative_divergence(p: Tensor, q: Tensor) -> Tensor:
-    r"""The divergence that feeds the model's own prefix and scores the *true* continuation.
+    r"""Huszár's :math:`D_{\mathrm{alternative}}`: the model's prefix, the data's marginal target.
 
     .. math::
         D_{\mathrm{alternative}}[P \,\|\, Q] = \mathrm{KL}[P_{x_1} \,\|\, Q_{x_1}]
+          + \mathbb{E}_{z \sim Q_{x_1}} \mathrm{KL}[P_{x_2} \,\|\, Q_{x_2 | x_1 = z}]
+
+    (Huszár 2015, 'Critique to scheduled sampling', the second line of
+    :math:`D_{\mathrm{alternative}}`). It is the objective of scheduled sampling when every
+    prefix is the model's own sample: the :math:`\epsilon = 0` end of
+    :func:`scheduled_sampling_divergence`. The target :math:`x_2`
+    was drawn with the data's :math:`x_1`, independently of the fed :math:`z`, so it is scored
+    against the marginal :math:`P_{x_2}`. It is *improper*: it is 0 at the factorised
+    :math:`Q = P_{x_1} P_{x_2}` and at the data's :math:`P` it is
+    :math:`\mathbb{E}_{z \sim P_{x_1}} \mathrm{KL}[P_{x_2} \,\|\, P_{x_2 | x_1 = z}] > 0` unless
+    the two tokens are independent. The first line of the source,
+    :math:`\mathbb{E}_{y \sim P_{x_1}} \mathbb{E}_{z \sim Q_{x_1}} \mathrm{KL}[P_{x_2 | x_1 = y}
+    \,\|\, Q_{x_2 | x_1 = z}]`, exceeds this second term by the mutual information
+    :math:`I(x_1; x_2)` of the data, a constant of :math:`P`. The proper variant that scores the
+    data's continuation of the model's prefix is :func:`model_prefix_divergence`.
+
+    Args:
+        p: the data's joint, shape ``(V, V)``.
+        q: the model's joint, shape ``(V, V)``.
+
+    Returns:
+        A scalar, in nats.
+
+    Example:
+        >>> p = torch.tensor([[0.4, 0.1], [0.1, 0.4]], dtype=torch.float64)
+        >>> factorised = torch.full((2, 2), 0.25, dtype=torch.float64)
+        >>> round(alternative_divergence(p, factorised).item(), 6)  # the factorised joint: 0
+        0.0
+        >>> round(alternative_divergence(p, p).item(), 4)  # the data: KL[(.5, .5) || (.8, .2)]
+        0.2231
+    """
+    return scheduled_sampling_divergence(p, q, 0.0)
+
+
+def model_prefix_divergence(p: Tensor, q: Tensor) -> Tensor:
+    r"""The book's proper variant: the data's *conditional* scored at the model's own prefixes.
+
+    .. math::
+        D_{\mathrm{prefix}}[P \,\|\, Q] = \mathrm{KL}[P_{x_1} \,\|\, Q_{x_1}]
           + \mathbb{E}_{z \sim Q_{x_1}} \mathrm{KL}[P_{x_2 | x_1 = z} \,\|\, Q_{x_2 | x_1 = z}]
 
-    (Huszár 2015, section 3). It is a proper divergence when :math:`P` has full support: both
-    terms are non-negative and vanish only at :math:`Q = P`. Scheduled sampling does not
-    minimise it, since the target of the second step is the data's :math:`x_2`, drawn with the
-    data's :math:`x_1`, not a continuation of :math:`z`.
+    Not in Huszár (2015): the objective one may have hoped scheduled sampling minimises, which
+    feeds the model's prefix :math:`z` and asks for the data's continuation *of* :math:`z`. It
+    is a proper divergence when :math:`P` gives every first token positive mass: both terms
+    are non-negative, and they vanish together only at :math:`Q = P` (the first forces
+    :math:`Q_{x_1} = P_{x_1}`, and then the second every conditional). Scheduled sampling
+    cannot minimise it from data: a training pair holds the data's continuation of the data's
+    :math:`x_1`, not of :math:`z`.
 
     Args:
         p: the data's joint, shape ``(V, V)``, every row of positive mass.
@@ -149,6 +196,14 @@ def alternative_divergence(p: Tensor, q: Tensor) -> Tensor:
 
     Returns:
         A scalar, in nats.
+
+    Example:
+        >>> p = torch.tensor([[0.4, 0.1], [0.1, 0.4]], dtype=torch.float64)
+        >>> factorised = torch.full((2, 2), 0.25, dtype=torch.float64)
+        >>> round(model_prefix_divergence(p, p).item(), 6)
+        0.0
+        >>> round(model_prefix_divergence(p, factorised).item(), 4)  # KL[(.8, .2) || (.5, .5)]
+        0.1927
     """
     _check_joint(p, "p")
     _check_joint(q, "q")
@@ -180,7 +235,8 @@ def scheduled_sampling_divergence(
           + (1 - \epsilon)\, \mathbb{E}_{z \sim Q_{x_1}}
               \mathrm{KL}[P_{x_2} \,\|\, Q_{x_2 | x_1 = z}]
 
-    (Huszár 2015, section 3): when the prefix is the model's, it is independent of the target,
+    (Huszár 2015, 'Critique to scheduled sampling', the first line of :math:`D_{SS}`): when the
+    prefix is the model's, it is independent of the target,
     whose distribution is the marginal :math:`P_{x_2}`. :math:`\epsilon = 1` is
     :math:`D_{\mathrm{ML}}`.
 
@@ -225,7 +281,10 @@ def scheduled_sampling_target(
             + (1 - \epsilon) \frac{R(x_1)}{P_{x_1}(x_1)} P_{x_2}(x_2)\Bigr)
           = \epsilon P(x_1, x_2) + (1 - \epsilon) R(x_1) P_{x_2}(x_2)
 
-    (Huszár 2015, section 3, with :math:`R = Q_{x_1}` the distribution of the sampled prefix).
+    (Huszár 2015, 'Critique to scheduled sampling', the last line of :math:`D_{SS}`, with
+    :math:`R = Q_{x_1}` the distribution of the sampled prefix; the source's middle line prints
+    the weight of :math:`P_{x_2}` as :math:`Q_{x_1}(z) / Q_{x_1}(z)`, its last line as
+    :math:`(1 - \epsilon)\, Q_{x_1} / P_{x_1}`, which this follows).
     Its first marginal is :math:`\epsilon P_{x_1} + (1 - \epsilon) R`; when :math:`R = P_{x_1}`
     it is :math:`P_{x_1}`, and :math:`\tilde P_\epsilon = \epsilon P + (1 - \epsilon) P_{x_1}
     P_{x_2}`, the minimiser of :func:`scheduled_sampling_minimiser`.

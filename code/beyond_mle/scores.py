@@ -7,25 +7,39 @@ AM, ``reference_probs`` of shape ``(M, K)`` (the classifier on the reference, e.
 data). Writing :math:`\bar C = \mathbb{E}_x C(x)` for the generated marginal (the mean of the
 rows of ``probs``), :math:`\bar C^{\mathrm{train}}` for the reference marginal and :math:`H` for
 the entropy, Zhou, Zhang and Wang (2017), "Inception Score, Label Smoothing, Gradient Vanishing
-and -log(D(x)) Alternative", state the three scores as
+and -log(D(x)) Alternative", state the scores as
 
 * the Inception score (Salimans et al. 2016), their eq. (1),
   :math:`\exp\bigl(\mathbb{E}_x \mathrm{KL}(C(x) \,\|\, \bar C)\bigr)`;
 * the MODE score (Che et al. 2017), their eq. (2),
   :math:`\exp\bigl(\mathbb{E}_x \mathrm{KL}(C(x) \,\|\, \bar C^{\mathrm{train}})
   - \mathrm{KL}(\bar C \,\|\, \bar C^{\mathrm{train}})\bigr)`;
-* the AM score (Zhou et al. 2018), their eq. (5),
-  :math:`\mathrm{KL}(\bar C^{\mathrm{train}} \,\|\, \bar C) + \mathbb{E}_x H(C(x))`
-  (lower is better).
+* their AM score, eq. (5) of their section 2.2 (:func:`am_score_2017`, higher is better), which
+  swaps the arguments of both KL terms of the MODE score:
+  :math:`\mathbb{E}_x \mathrm{KL}(\bar C^{\mathrm{train}} \,\|\, C(x))
+  - \mathrm{KL}(\bar C^{\mathrm{train}} \,\|\, \bar C)
+  = \mathbb{E}_x H(\bar C^{\mathrm{train}}, C(x)) - H(\bar C^{\mathrm{train}}, \bar C)`,
+  two cross-entropies, with no exponential.
+
+The AM score of the later AM-GAN paper (Zhou et al. 2018, "Activation Maximization Generative
+Adversarial Nets", ICLR; the form computed by ``AMScore.am_score`` in the authors' code,
+ZhimingZhou/AM-GANs-refactored ``common/score.py``) is a different quantity, lower is better:
+:math:`\mathrm{KL}(\bar C^{\mathrm{train}} \,\|\, \bar C) + \mathbb{E}_x H(C(x))`
+(:func:`am_score`). The two share the marginal term and differ in the per-sample one:
+
+.. math::
+    \mathrm{AM}_{2017} + \mathrm{AM}_{2018}
+    = \mathbb{E}_x\bigl[H(C(x)) + H(\bar C^{\mathrm{train}}, C(x))\bigr]
+      - H(\bar C^{\mathrm{train}}).
 
 Their decomposition, eq. (4), :math:`\log \mathrm{IS} = H(\bar C) - \mathbb{E}_x H(C(x))`, follows
-from :math:`\mathbb{E}_x \sum_k C_k(x) \log \bar C_k = \sum_k \bar C_k \log \bar C_k`. The same
-step applied to the MODE score removes the reference altogether: the cross-entropy
+from :math:`\mathbb{E}_x \sum_k C_k(x) \log \bar C_k = \sum_k \bar C_k \log \bar C_k` (their
+Lemma 1, eq. (3): the cross-entropy is linear in its first argument). The same step applied to
+the MODE score removes the reference altogether: the cross-entropy
 :math:`-\sum_k \bar C_k \log \bar C^{\mathrm{train}}_k` appears in both of its terms and cancels,
 so :math:`\log \mathrm{MODE} = H(\bar C) - \mathbb{E}_x H(C(x)) = \log \mathrm{IS}` for every
 reference whose marginal is positive wherever :math:`\bar C` is (the equivalence of the two
-scores claimed by Zhou, Zhang and Wang). The AM score keeps the reference through
-:math:`\mathrm{KL}(\bar C^{\mathrm{train}} \,\|\, \bar C)`.
+scores claimed by Zhou, Zhang and Wang). Both AM scores keep the reference.
 
 Conventions: logarithms are natural (nats), :math:`0 \log 0 = 0`; scores are 0-dim tensors in the
 dtype of ``probs`` (promoted with that of ``reference_probs``), differentiable in the inputs where
@@ -83,10 +97,14 @@ from beyond_mle.divergences import check_distribution
 
 __all__ = [
     "SPLIT_CONVENTIONS",
+    "AMScore2017Terms",
     "AMScoreTerms",
     "InceptionScoreTerms",
     "SplitScores",
     "am_score",
+    "am_score_2017",
+    "am_score_2017_by_class",
+    "am_score_2017_terms",
     "am_score_terms",
     "inception_score",
     "inception_score_splits",
@@ -123,7 +141,7 @@ class InceptionScoreTerms:
 
 @dataclass(frozen=True)
 class AMScoreTerms:
-    r"""The two terms of the AM score, eq. (5) of Zhou, Zhang and Wang (2017).
+    r"""The two terms of the AM score of AM-GAN (Zhou et al. 2018), lower is better.
 
     Attributes:
         marginal_kl: :math:`\mathrm{KL}(\bar C^{\mathrm{train}} \,\|\, \bar C)`, how far the
@@ -147,8 +165,30 @@ class AMScoreTerms:
     def cross_entropy(self) -> Tensor:
         r""":math:`H(\bar C^{\mathrm{train}}, \bar C) = \mathrm{KL}(\bar C^{\mathrm{train}} \,\|\,
         \bar C) + H(\bar C^{\mathrm{train}})`, the cross-entropy of the generated marginal
-        under the reference one, 0-dim: the marginal term of the AM score up to a constant."""
+        under the reference one, 0-dim: the marginal term of this score up to a constant."""
         return self.marginal_kl + self.reference_entropy
+
+
+@dataclass(frozen=True)
+class AMScore2017Terms:
+    r"""The two cross-entropies of the AM score, eq. (5) of Zhou, Zhang and Wang (2017).
+
+    Attributes:
+        mean_cross_entropy: :math:`\mathbb{E}_x H(\bar C^{\mathrm{train}}, C(x))`, the mean
+            cross-entropy of each prediction under the reference marginal, 0-dim (``inf`` when
+            some prediction is 0 on a class the reference holds).
+        marginal_cross_entropy: :math:`H(\bar C^{\mathrm{train}}, \bar C)`, the cross-entropy of
+            the generated marginal under the reference one, 0-dim.
+    """
+
+    mean_cross_entropy: Tensor
+    marginal_cross_entropy: Tensor
+
+    @property
+    def score(self) -> Tensor:
+        r"""Eq. (5): :math:`\mathbb{E}_x H(\bar C^{\mathrm{train}}, C(x))
+        - H(\bar C^{\mathrm{train}}, \bar C)`, 0-dim, higher is better."""
+        return self.mean_cross_entropy - self.marginal_cross_entropy
 
 
 @dataclass(frozen=True)
@@ -516,18 +556,147 @@ def mode_score_splits(
 
 
 # --------------------------------------------------------------------------------------------
-# AM score
+# AM scores: eq. (5) of Zhou, Zhang and Wang (2017), and the AM-GAN form (Zhou et al. 2018)
 # --------------------------------------------------------------------------------------------
 
 
+def am_score_2017_terms(probs: Tensor, reference_probs: Tensor) -> AMScore2017Terms:
+    r"""The two cross-entropies of the AM score as first proposed (higher is better).
+
+    .. math::
+        \mathbb{E}_x H\bigl(\bar C^{\mathrm{train}}, C(x)\bigr)
+        \quad \text{and} \quad H\bigl(\bar C^{\mathrm{train}}, \bar C\bigr)
+
+    (eq. (5) of Zhou, Zhang and Wang 2017, §2.2), with
+    :math:`H(p, q) = -\sum_k p_k \log q_k` and :math:`0 \log q = 0`.
+
+    Args:
+        probs: the classifier's probabilities on the generated samples, shape ``(N, K)``.
+        reference_probs: its probabilities on the reference data, shape ``(M, K)``.
+
+    Returns:
+        The two cross-entropies (nats), each 0-dim; ``mean_cross_entropy`` is ``inf`` when a
+        prediction is 0 on a class the reference holds (one-hot predictions, for instance).
+
+    Raises:
+        ValueError: if an input is not a non-empty 2-D floating tensor of rows on the simplex,
+            or if the two have different ``K``.
+
+    Example:
+        >>> probs = torch.tensor([[0.5, 0.5], [0.25, 0.75]], dtype=torch.float64)
+        >>> reference_probs = torch.tensor([[1.0, 0.0], [0.0, 1.0]], dtype=torch.float64)
+        >>> terms = am_score_2017_terms(probs, reference_probs)
+        >>> round(terms.mean_cross_entropy.item(), 4), round(terms.marginal_cross_entropy.item(), 4)
+        (0.7651, 0.7254)
+    """
+    probs, reference_probs = _check_pair(probs, reference_probs)
+    reference = reference_probs.mean(0, keepdim=True)  # (1, K) C_bar_train
+    marginal = probs.mean(0, keepdim=True)  # (1, K) C_bar
+    return AMScore2017Terms(
+        mean_cross_entropy=-torch.xlogy(reference, probs).sum(-1).mean(),  # E_x H(C_train, C(x))
+        marginal_cross_entropy=-torch.xlogy(reference, marginal).sum(),  # H(C_train, C_bar)
+    )
+
+
+def am_score_2017(probs: Tensor, reference_probs: Tensor) -> Tensor:
+    r"""The AM score of eq. (5) of Zhou, Zhang and Wang (2017): two cross-entropies, higher better.
+
+    .. math::
+        \mathrm{AM}_{2017}
+        = \mathbb{E}_x \mathrm{KL}\bigl(\bar C^{\mathrm{train}} \,\|\, C(x)\bigr)
+          - \mathrm{KL}\bigl(\bar C^{\mathrm{train}} \,\|\, \bar C\bigr)
+        = \mathbb{E}_x H\bigl(\bar C^{\mathrm{train}}, C(x)\bigr)
+          - H\bigl(\bar C^{\mathrm{train}}, \bar C\bigr)
+
+    (§2.2 of the paper: the MODE score's KL terms with their arguments swapped; no exponential).
+    The paper reads the first term as rewarding samples whose predictions are far from the
+    reference marginal and the second as rewarding a generated marginal equal to the reference.
+    Writing it per class,
+    :math:`\mathrm{AM}_{2017} = \sum_k \bar C^{\mathrm{train}}_k \bigl(\log \mathbb{E}_x C_k(x)
+    - \mathbb{E}_x \log C_k(x)\bigr)`: a weighted sum of Jensen gaps, so it is :math:`\ge 0`,
+    0 exactly when the predictions do not vary over the samples (on the reference's classes), and
+    unbounded above (``inf`` as soon as one prediction is 0 on a class the reference holds while
+    the generated marginal is not).
+
+    Args:
+        probs: the classifier's probabilities on the generated samples, shape ``(N, K)``.
+        reference_probs: its probabilities on the reference data, shape ``(M, K)``.
+
+    Returns:
+        The score (nats), 0-dim, differentiable in both inputs where they are positive.
+
+    Raises:
+        ValueError: if an input is not a non-empty 2-D floating tensor of rows on the simplex,
+            if the two have different ``K``, or if the generated marginal is 0 on a class the
+            reference holds (both terms are then infinite and the difference undefined).
+
+    Example:
+        >>> probs = torch.tensor([[0.5, 0.5], [0.25, 0.75]], dtype=torch.float64)
+        >>> reference_probs = torch.tensor([[1.0, 0.0], [0.0, 1.0]], dtype=torch.float64)
+        >>> round(am_score_2017(probs, reference_probs).item(), 4)  # (1/4) log(75/64)
+        0.0397
+        >>> am_score_2017(probs[:1].expand(3, 2), reference_probs).item()  # identical rows
+        0.0
+    """
+    probs, reference_probs = _check_pair(probs, reference_probs)
+    if ((reference_probs.mean(0) > 0) & (probs.mean(0) == 0)).any():
+        raise ValueError(
+            "probs must give every class of the reference a positive mean probability "
+            "(the AM score of eq. (5) is inf - inf otherwise)"
+        )
+    return am_score_2017_terms(probs, reference_probs).score
+
+
+def am_score_2017_by_class(probs: Tensor, reference_probs: Tensor) -> Tensor:
+    r"""Each class's share of the AM score of eq. (5): the reference-weighted Jensen gaps.
+
+    .. math::
+        \mathrm{AM}_{2017} = \sum_k \bar C^{\mathrm{train}}_k J_k, \qquad
+        J_k = \log \mathbb{E}_x C_k(x) - \mathbb{E}_x \log C_k(x) \ge 0,
+
+    since :math:`\mathbb{E}_x H(\bar C^{\mathrm{train}}, C(x)) = -\sum_k \bar C^{\mathrm{train}}_k
+    \mathbb{E}_x \log C_k(x)` and :math:`H(\bar C^{\mathrm{train}}, \bar C) = -\sum_k
+    \bar C^{\mathrm{train}}_k \log \mathbb{E}_x C_k(x)`. :math:`J_k` is the spread of
+    :math:`\log C_k(x)` over the samples (Jensen's inequality for the concave logarithm): it is
+    0 when :math:`C_k(x)` is the same for every sample, and large when the class's probability
+    ranges over orders of magnitude, whether or not any sample belongs to the class.
+
+    Args:
+        probs: the classifier's probabilities on the generated samples, shape ``(N, K)``.
+        reference_probs: its probabilities on the reference data, shape ``(M, K)``.
+
+    Returns:
+        :math:`\bar C^{\mathrm{train}}_k J_k` for each class, shape ``(K,)`` (0 where the
+        reference marginal is 0; ``inf`` where some prediction, not all, is 0 on a reference
+        class); the entries sum to :func:`am_score_2017`.
+
+    Raises:
+        ValueError: as :func:`am_score_2017`.
+
+    Example:
+        >>> probs = torch.tensor([[0.5, 0.5], [0.25, 0.75]], dtype=torch.float64)
+        >>> reference_probs = torch.tensor([[1.0, 0.0], [0.0, 1.0]], dtype=torch.float64)
+        >>> [round(v, 4) for v in am_score_2017_by_class(probs, reference_probs).tolist()]
+        [0.0294, 0.0102]
+    """
+    am_score_2017(probs, reference_probs)  # checks the inputs and the supports
+    probs, reference_probs = _check_pair(probs, reference_probs)
+    reference = reference_probs.mean(0)  # (K,) C_bar_train
+    mean_log = torch.xlogy(reference, probs).mean(0)  # (K,) c_k E_x log C_k(x)
+    log_mean = torch.xlogy(reference, probs.mean(0))  # (K,) c_k log E_x C_k(x)
+    return log_mean - mean_log
+
+
 def am_score_terms(probs: Tensor, reference_probs: Tensor) -> AMScoreTerms:
-    r"""The two terms of the AM score: marginal mismatch and mean prediction entropy.
+    r"""The two terms of the AM score of AM-GAN: marginal mismatch and mean prediction entropy.
 
     .. math::
         \mathrm{KL}\bigl(\bar C^{\mathrm{train}} \,\|\, \bar C\bigr)
         \quad \text{and} \quad \mathbb{E}_x H(C(x))
 
-    (eq. (5) of Zhou, Zhang and Wang 2017; Zhou et al. 2018).
+    (Zhou et al. 2018, as computed by ``AMScore.am_score`` of the authors' code,
+    ZhimingZhou/AM-GANs-refactored ``common/score.py``; not eq. (5) of Zhou, Zhang and Wang
+    2017, which is :func:`am_score_2017_terms`).
 
     Args:
         probs: the classifier's probabilities on the generated samples, shape ``(N, K)``.
@@ -559,14 +728,18 @@ def am_score_terms(probs: Tensor, reference_probs: Tensor) -> AMScoreTerms:
 
 
 def am_score(probs: Tensor, reference_probs: Tensor, *, exponential: bool = False) -> Tensor:
-    r"""The AM score of a set of samples against reference data (lower is better).
+    r"""The AM score of AM-GAN (Zhou et al. 2018) against reference data (lower is better).
 
     .. math::
-        \mathrm{AM} = \mathrm{KL}\bigl(\bar C^{\mathrm{train}} \,\|\, \bar C\bigr)
+        \mathrm{AM}_{2018} = \mathrm{KL}\bigl(\bar C^{\mathrm{train}} \,\|\, \bar C\bigr)
             + \mathbb{E}_x H(C(x))
 
-    (Zhou et al. 2018; eq. (5) of Zhou, Zhang and Wang 2017). It is 0 exactly when every
-    prediction is one-hot and the generated class marginal equals the reference one.
+    (Zhou et al. 2018, the form of ``AMScore.am_score`` in the authors' code; the AM score of
+    eq. (5) of Zhou, Zhang and Wang 2017 is :func:`am_score_2017`, a different quantity, higher
+    is better). It is 0 exactly when every prediction is one-hot and the generated class
+    marginal equals the reference one. The two are tied by
+    :math:`\mathrm{AM}_{2017} + \mathrm{AM}_{2018} = \mathbb{E}_x[H(C(x))
+    + H(\bar C^{\mathrm{train}}, C(x))] - H(\bar C^{\mathrm{train}})`.
 
     Args:
         probs: the classifier's probabilities on the generated samples, shape ``(N, K)``.

@@ -12,7 +12,14 @@ them on a ring of ``modes`` Gaussians in the plane (:func:`ring_centres`, :func:
 * **the full game** (:func:`label_smoothing_experiment`): small MLPs trained as a GAN with each
   variant of :data:`VARIANTS` (:func:`train_ring_gan`), measuring the discriminator's output on
   the samples, the generator's gradient and the samples' quality (modes covered, high-quality
-  samples, :func:`~beyond_mle.divergences.rbf_mmd` to the data).
+  samples, :func:`~beyond_mle.divergences.rbf_mmd` to the data);
+* **the claims of their §3.4**: the :math:`-\log D_r` generator's gradient keeps the direction
+  of the :math:`\log(1 - D_r)` generator's, per sample (:func:`gradient_direction_check`);
+  :math:`-\log D_r` is activation maximisation of the real class against the discriminator,
+  whose maxima need not be data (:func:`activation_maximisation`,
+  :func:`activation_maximisation_experiment`); and the step of Arjovsky and Bottou's
+  Theorem 2.5 that they call unproved, checked by quadrature for Gaussians
+  (:func:`theorem_2_5_check`).
 
 Every random draw comes from a named stream of ``config.seed`` (:mod:`beyond_mle.streams`); the
 docstrings of :class:`LabelSmoothingConfig` and of each function say which stream feeds what.
@@ -20,6 +27,7 @@ docstrings of :class:`LabelSmoothingConfig` and of each function say which strea
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,7 +37,7 @@ import torch
 from torch import Tensor
 
 from beyond_mle import streams
-from beyond_mle.claims import Claim, Interval, Ordering
+from beyond_mle.claims import Claim, Identity, Interval, Ordering
 from beyond_mle.config import ChapterConfig, param, resolve_device
 from beyond_mle.divergences import rbf_mmd
 from beyond_mle.label_smoothing import (
@@ -46,9 +54,13 @@ __all__ = [
     "D_STEPS",
     "FLOW_RECORD_EVERY",
     "NOISE_DIM",
+    "THEOREM_SETTINGS",
     "VARIANTS",
     "LabelSmoothingConfig",
     "Variant",
+    "activation_maximisation",
+    "activation_maximisation_experiment",
+    "gradient_direction_check",
     "label_smoothing_experiment",
     "mode_coverage",
     "particle_experiment",
@@ -56,6 +68,7 @@ __all__ = [
     "ring_centres",
     "ring_data",
     "sample_ring",
+    "theorem_2_5_check",
     "train_ring_discriminator",
     "train_ring_gan",
 ]
@@ -66,6 +79,9 @@ NOISE_DIM = 2
 D_STEPS = 1
 #: Gradient steps of the free samples between two records of their :math:`D_r`.
 FLOW_RECORD_EVERY = 10
+#: The Gaussian generators :math:`g_\theta(z) = \theta + s z` at which Theorem 2.5 of Arjovsky and
+#: Bottou (2017) is checked, as pairs :math:`(\theta_0, s)`; the data are :math:`\mathcal N(0, 1)`.
+THEOREM_SETTINGS = ((0.5, 1.0), (1.0, 1.0), (2.0, 0.5), (-1.5, 2.0), (4.0, 1.0), (8.0, 1.0))
 
 
 # ----- the ring of Gaussians ---------------------------------------------------------------------
@@ -506,6 +522,222 @@ def label_smoothing_experiment(
     return rows, samples
 
 
+# ----- the claims of §3.4: direction, activation maximisation, Theorem 2.5 -----------------------
+
+
+def gradient_direction_check(config: LabelSmoothingConfig) -> dict[str, Any]:
+    r"""Per-sample and batch gradients of the two generator losses, in float64.
+
+    The generator is the affine map :math:`x = A z + b`, :math:`z \sim \mathcal N(0, I)`, at
+    :math:`A = \mathrm{spread}\, I`, :math:`b = 0`, so that its ``n_particles`` samples are the
+    free samples' start (the stream ``"free samples"``, ``particle_spread``); the discriminator is
+    the frozen one that learned to reject them (:func:`train_ring_discriminator`, labels 1 and
+    0: the net of the unsmoothed variants of :func:`particle_experiment`), taken in float64. For
+    each sample, the gradients with respect to :math:`\theta = (A, b)` of the minimax loss
+    :math:`\log(1 - D_r(x_i))` and of the non-saturating loss :math:`-\log D_r(x_i)` are
+    :math:`-D_r\, \nabla_\theta u` and :math:`-(1 - D_r)\, \nabla_\theta u` with
+    :math:`u = l_r - l_f` (lemma 2 of Zhou et al. 2017 with the targets :math:`[0, 1]` and
+    :math:`[1, 0]`): the same direction, lengths in the ratio :math:`(1 - D_r)/D_r`. The
+    gradients of the two batch means weight the samples by :math:`D_r` and by :math:`1 - D_r`
+    and need not point the same way.
+
+    Args:
+        config: the ring, the discriminator's size and training, the free samples and the seed.
+
+    Returns:
+        ``d_real`` (each sample's :math:`D_r`, a list), ``max_direction_gap`` (the largest
+        :math:`1 - \cos` between a sample's two gradients), ``max_ratio_gap`` (the largest
+        relative gap between the ratio of their lengths and :math:`(1 - D_r)/D_r`) and
+        ``batch_cosine`` (the cosine between the gradients of the two batch-mean losses).
+    """
+    noise = streams.generator(config.seed, "free samples")
+    start = config.particle_spread * torch.randn(config.n_particles, 2, generator=noise)
+    net = copy.deepcopy(train_ring_discriminator(start, config)).double()
+    z = (start / config.particle_spread).double()  # (n, 2)
+    x = (config.particle_spread * z).requires_grad_()  # A z + b at A = spread I, b = 0
+    with one_cpu_thread():
+        logits = net(x)  # (n, 2)
+        u = logits[:, 0] - logits[:, 1]  # D_r = sigmoid(u) for a two-class softmax
+        # log(1 - D_r) = -log(1 + e^u) and -log D_r = log(1 + e^-u), through logaddexp: the
+        # backward of log_softmax computes D_r - 1, which loses the ratio when D_r is within
+        # 1e-8 of 1, and torch's softplus is linear beyond its threshold
+        zero = torch.zeros_like(u)
+        (dx_minimax,) = torch.autograd.grad(-torch.logaddexp(zero, u).sum(), x, retain_graph=True)
+        (dx_nonsat,) = torch.autograd.grad(torch.logaddexp(zero, -u).sum(), x)
+        # each loss term depends on its own x_i only: the gradient of the sum is per sample
+        u = u.detach()
+
+    def per_sample(dx: Tensor) -> Tensor:  # d/d(A, b) of each sample's loss, (n, 6)
+        return torch.cat([(dx[:, :, None] * z[:, None, :]).flatten(1), dx], -1)
+
+    minimax, nonsat = per_sample(dx_minimax), per_sample(dx_nonsat)  # (n, 6) each
+    d_real = torch.sigmoid(u)  # (n,)
+    # cosines without torch's clamp of small norms (a confident D leaves some gradients tiny)
+    cosine = (minimax * nonsat).sum(-1) / (minimax.norm(dim=-1) * nonsat.norm(dim=-1))
+    ratio = nonsat.norm(dim=-1) / minimax.norm(dim=-1)
+    expected = torch.exp(-u)  # (1 - D_r) / D_r = sigmoid(-u) / sigmoid(u)
+    mean_mm, mean_ns = minimax.mean(0), nonsat.mean(0)
+    batch = (mean_mm * mean_ns).sum() / (mean_mm.norm() * mean_ns.norm())
+    return {
+        "d_real": d_real.tolist(),
+        "max_direction_gap": (1 - cosine).abs().max().item(),
+        "max_ratio_gap": ((ratio - expected) / expected).abs().max().item(),
+        "batch_cosine": batch.item(),
+    }
+
+
+def activation_maximisation(
+    discriminator: MLP, particles: Tensor, *, steps: int = 200, lr: float = 0.05
+) -> Tensor:
+    r"""Gradient ascent of free points on the real class's log-probability :math:`\log D_r(x)`.
+
+    .. math::
+        x_i \leftarrow x_i + \eta\, \nabla_x \log \mathrm{softmax}(l(x_i))_r
+
+    Activation maximisation (Erhan et al. 2009) of the discriminator's log-probability of
+    "real": the reading of the :math:`-\log D_r` generator loss in §3.4 of Zhou et al. (2017).
+    Written here without the package's losses, so that :func:`particle_flow` with the
+    non-saturating loss can be checked against it.
+
+    Args:
+        discriminator: a net from 2-D points to two logits :math:`[l_r, l_f]`.
+        particles: the starting points, shape ``(n, 2)``.
+        steps: ascent steps (>= 1).
+        lr: the step size :math:`\eta` (> 0).
+
+    Returns:
+        The final points, shape ``(n, 2)``.
+    """
+    if steps < 1 or not lr > 0:
+        raise ValueError(f"steps must be >= 1 and lr > 0, got {steps, lr}")
+    x = particles.detach().clone().requires_grad_()
+    with one_cpu_thread():
+        for _ in range(steps):
+            activation = torch.log_softmax(discriminator(x), -1)[:, 0].sum()  # sum_i log D_r(x_i)
+            (grad,) = torch.autograd.grad(activation, x)
+            with torch.no_grad():
+                x += lr * grad
+    return x.detach()
+
+
+def activation_maximisation_experiment(config: LabelSmoothingConfig) -> dict[str, Any]:
+    r"""Activation maximisation against a discriminator that saw fakes only far from the data.
+
+    ``n_particles`` free samples start evenly at random on the circle of radius ``far_radius``
+    around the ring (angles from the stream ``"far samples"``); a discriminator learns to tell
+    the ring's data from them (:func:`train_ring_discriminator`, labels 1 and 0) and is frozen.
+    The samples then follow the non-saturating loss for ``flow_steps`` steps of ``flow_lr``
+    (:func:`particle_flow`), and, separately, :func:`activation_maximisation` with the same
+    steps: the two must move them identically.
+
+    Args:
+        config: the ring, the net, the free samples' number, radius, steps and step size.
+
+    Returns:
+        ``start`` and ``positions`` (shape ``(n, 2)``), ``d_real`` (:math:`D_r` at the start and
+        at the end, shape ``(2, n)``), ``flow_gap`` (the largest distance between the points of
+        the two computations), and the shares ``high_activation`` (:math:`D_r > 0.9` at the
+        end), ``high_activation_off_data`` (:math:`D_r > 0.9` and further than :math:`3\sigma`
+        from every mode) and ``high_quality`` (:func:`mode_coverage`).
+    """
+    gen = streams.generator(config.seed, "far samples")
+    angles = 2 * math.pi * torch.rand(config.n_particles, generator=gen)
+    start = config.far_radius * torch.stack([angles.cos(), angles.sin()], -1)  # (n, 2)
+    net = train_ring_discriminator(start, config)
+    positions, d_real = particle_flow(
+        net, start, "non-saturating", 0.0, steps=config.flow_steps, lr=config.flow_lr,
+        log_every=config.flow_steps,
+    )  # fmt: skip
+    ascended = activation_maximisation(net, start, steps=config.flow_steps, lr=config.flow_lr)
+    centres = ring_centres(config.modes, config.radius)
+    nearest = torch.cdist(positions, centres).min(-1).values  # (n,)
+    high = d_real[-1] > 0.9
+    return {
+        "start": start,
+        "positions": positions,
+        "d_real": torch.stack([d_real[0], d_real[-1]]),
+        "flow_gap": (positions - ascended).norm(dim=-1).max().item(),
+        "high_activation": high.float().mean().item(),
+        "high_activation_off_data": (high & (nearest > 3 * config.std)).float().mean().item(),
+        "high_quality": mode_coverage(positions, centres, config.std)["high_quality"],
+    }
+
+
+def _log_normal(x: Tensor, mean: Tensor | float, std: float) -> Tensor:
+    return -0.5 * ((x - mean) / std) ** 2 - math.log(std) - 0.5 * math.log(2 * math.pi)
+
+
+def theorem_2_5_check(
+    settings: tuple[tuple[float, float], ...] = THEOREM_SETTINGS, *, points: int = 8001
+) -> list[dict[str, float]]:
+    r"""Theorem 2.5 of Arjovsky and Bottou (2017) and the first step of its proof, by quadrature.
+
+    Data :math:`P_r = \mathcal N(0, 1)`; generator :math:`g_\theta(z) = \theta + s z`,
+    :math:`z \sim \mathcal N(0, 1)`, so :math:`P_{g_\theta} = \mathcal N(\theta, s^2)`; the
+    optimal discriminator :math:`D^* = p_r / (p_r + p_{g_{\theta_0}})` held fixed at
+    :math:`\theta_0`. At :math:`\theta = \theta_0`:
+
+    * the step that opens the proof (which Zhou et al. 2017, §3.4, call unproved):
+      :math:`\mathbb{E}_z \nabla_\theta \log(1 - D^*(g_\theta(z)))
+      = \nabla_\theta\, 2\,\mathrm{JSD}(P_{g_\theta} \| P_r)`;
+    * the theorem: :math:`\mathbb{E}_z[-\nabla_\theta \log D^*(g_\theta(z))]
+      = \nabla_\theta[\mathrm{KL}(P_{g_\theta} \| P_r) - 2\,\mathrm{JSD}(P_{g_\theta} \| P_r)]`.
+
+    Every integral is a trapezoid rule on ``points`` equally spaced points (spectrally accurate
+    for these smooth, fast-decaying integrands), in float64, with :math:`\log D^*` and
+    :math:`\log(1 - D^*)` taken through ``logaddexp``; the expectations over :math:`z` are
+    differentiated by autograd through :math:`g_\theta`, the JSD under the integral sign, and
+    the KL is the Gaussians' closed form, :math:`\theta^2/2 + s^2/2 - \log s - 1/2`.
+
+    Args:
+        settings: pairs :math:`(\theta_0, s)`.
+        points: points of each trapezoid rule.
+
+    Returns:
+        One row per setting: ``theta0``, ``s``, ``lemma_lhs``, ``lemma_rhs``, ``theorem_lhs``,
+        ``theorem_rhs`` and ``jsd`` (:math:`\mathrm{JSD}(P_{g_{\theta_0}} \| P_r)`, nats).
+
+    Example:
+        >>> row = theorem_2_5_check(((1.0, 1.0),))[0]
+        >>> abs(row["theorem_lhs"] - row["theorem_rhs"]) < 1e-12
+        True
+    """
+    rows = []
+    z = torch.linspace(-14.0, 14.0, points, dtype=torch.float64)
+    weight = _log_normal(z, 0.0, 1.0).exp()  # (points,) the density of z
+    for theta0, s in settings:
+        if not s > 0:
+            raise ValueError(f"the generator's scale s must be > 0, got {s}")
+        theta = torch.tensor(float(theta0), dtype=torch.float64, requires_grad=True)
+        x = theta + s * z  # g_theta(z), (points,)
+        log_r, log_g = _log_normal(x, 0.0, 1.0), _log_normal(x, float(theta0), s)  # D* at theta0
+        both = torch.logaddexp(log_r, log_g)
+        lemma_lhs = torch.autograd.grad(
+            torch.trapezoid(weight * (log_g - both), z), theta, retain_graph=True
+        )[0]  # E_z grad log(1 - D*)
+        theorem_lhs = torch.autograd.grad(-torch.trapezoid(weight * (log_r - both), z), theta)[0]
+        theta = torch.tensor(float(theta0), dtype=torch.float64, requires_grad=True)
+        half = 14.0 + abs(theta0) + 14.0 * s
+        grid = torch.linspace(-half, half, 2 * points, dtype=torch.float64)
+        log_r, log_g = _log_normal(grid, 0.0, 1.0), _log_normal(grid, theta, s)
+        log_m = torch.logaddexp(log_r, log_g) - math.log(2)  # the mixture (P_r + P_g) / 2
+        integrand = 0.5 * log_g.exp() * (log_g - log_m) + 0.5 * log_r.exp() * (log_r - log_m)
+        jsd = torch.trapezoid(integrand, grid)
+        kl = theta**2 / 2 + s**2 / 2 - math.log(s) - 0.5  # KL(N(theta, s^2) || N(0, 1))
+        (grad_2jsd,) = torch.autograd.grad(2 * jsd, theta, retain_graph=True)
+        (grad_kl,) = torch.autograd.grad(kl, theta)
+        rows.append({
+            "theta0": float(theta0),
+            "s": float(s),
+            "lemma_lhs": lemma_lhs.item(),
+            "lemma_rhs": grad_2jsd.item(),
+            "theorem_lhs": theorem_lhs.item(),
+            "theorem_rhs": (grad_kl - grad_2jsd).item(),
+            "jsd": jsd.item(),
+        })  # fmt: skip
+    return rows
+
+
 # ----- the parameters ----------------------------------------------------------------------------
 
 
@@ -569,6 +801,9 @@ class LabelSmoothingConfig(ChapterConfig):
     )
     flow_steps: int = param(300, low=1, high=1_000_000, help="gradient steps of the free samples")
     flow_lr: float = param(0.05, low=1e-6, high=100.0, help="step size of the free samples")
+    far_radius: float = param(
+        5.0, low=1e-3, high=1000.0, help="radius of the circle the far free samples start on"
+    )
     n_seeds: int = param(3, low=1, high=1000, help="GAN runs per variant")
     steps: int = param(500, low=1, high=1_000_000, help="generator updates")
     head_start: int = param(
@@ -593,6 +828,9 @@ class LabelSmoothingConfig(ChapterConfig):
 # them. Each bound states the paper's claim (no sample crosses lambda_1, samples stop at
 # 1 - lambda, an order of magnitude between vanishing and non-vanishing gradients), and leaves each
 # of the five book-scale seeds at least ``SPREAD_MARGIN`` standard deviations (over them) away.
+# The claims of their §3.4 are exact checks (float64 tolerances) and one experiment, the free
+# samples started far from the ring; the values of lambda_1 and lambda (0.2) are the book's: the
+# paper gives none.
 
 
 MINIMAX = "minimax"
@@ -640,6 +878,17 @@ def _log10_gradient_pair(larger: str, smaller: str) -> Callable[[Mapping[str, An
     return measure
 
 
+def _theorem_gap(results: Mapping[str, Any]) -> float:
+    """The largest gap between the two sides of the step and of Theorem 2.5, over the settings."""
+    table = results["theorem_2_5"]
+    pairs = [("lemma_lhs", "lemma_rhs"), ("theorem_lhs", "theorem_rhs")]
+    return max(
+        abs(left - right)
+        for lhs, rhs in pairs
+        for left, right in zip(table[lhs], table[rhs], strict=True)
+    )
+
+
 def _crossed(results: Mapping[str, Any]) -> float:
     """The net share of free samples that crossed D_r = lambda_1 under the smoothed minimax loss."""
     start = _particle(MINIMAX_SMOOTHED, "share below it, start")(results)
@@ -657,8 +906,8 @@ CLAIMS = (
         source=f"{SOURCE}, §3.2, eqs. (9)-(10)",
         paper="D_r < lambda_1: towards 0; D_r > lambda_1: towards 1",
         quantity=(
-            "|share of free samples below lambda_1 = 0.2 at the end - at the start|, "
-            "minimax, fakes smoothed"
+            "|share of free samples below lambda_1 = 0.2 (the book's choice) at the end - at the "
+            "start|, minimax, fakes smoothed"
         ),
         measure=_crossed,
         test=Interval(None, 0.01),
@@ -689,8 +938,8 @@ CLAIMS = (
         source=f"{SOURCE}, §3.3, eqs. (12)-(13)",
         paper="D_r(x) towards 1 - lambda from either side",
         quantity=(
-            "share of free samples within 0.02 of 1 - lambda = 0.8 at the end, "
-            "non-saturating, target smoothed"
+            "share of free samples within 0.02 of 1 - lambda = 0.8 (lambda = 0.2, the book's "
+            "choice) at the end, non-saturating, target smoothed"
         ),
         measure=_particle(TARGET_SMOOTHED, "|D_r - point| < 0.02 at end"),
         test=Interval(0.5, None),
@@ -699,13 +948,19 @@ CLAIMS = (
         key="smoothed-fakes-at-lambda",
         statement=(
             "A discriminator trained with the fakes' target smoothed to lambda_1 rates the "
-            "generator's samples at about lambda_1, the point where eq. (10)'s gradient vanishes"
+            "generator's samples at about lambda_1, the point where eq. (10)'s gradient vanishes "
+            "(the book's prediction, from the optimal smoothed discriminator; the paper does "
+            "not say where a trained discriminator puts the fakes)"
         ),
-        source=f"{SOURCE}, §3.1, eq. (6), and §3.2, eq. (10)",
-        paper="D_r(x) = lambda_1: gradient vanishing",
+        source=(
+            "the book, from the optimal discriminator (Salimans et al. 2016, §3.4) with the "
+            "targets of eq. (6); the vanishing point from Zhou, Zhang and Wang (2017), §3.2, "
+            "eq. (10)"
+        ),
+        paper="D_r(x) = lambda_1: gradient vanishing (eq. 10; no value of lambda_1 is given)",
         quantity=(
             "mean D_r(G(z)) after the discriminator's head start, minimax, fakes smoothed "
-            "(lambda_1 = 0.2), mean over the GAN seeds"
+            "(lambda_1 = 0.2, the book's choice), mean over the GAN seeds"
         ),
         measure=lambda results: _game_mean(results, MINIMAX_SMOOTHED, "d_real_mean", final=False),
         test=Interval(0.15, 0.25),
@@ -758,17 +1013,85 @@ CLAIMS = (
             _game_mean(results, TARGET_SMOOTHED, "mmd", final=True),
         ),
         test=Ordering(0.015, "MMD^2 of fake-smoothed log(1 - D_r)", "of smoothed -log D_r"),
+        # At book scale every seed contradicts it (the difference is -0.036 to -0.004 with the
+        # named streams), but within 2 standard deviations (0.015) of the bound: too close.
+        scales=("paper",),
         contradicted={
-            "book": (
-                "in the game the discriminator keeps re-learning and after the start leaves only "
-                "about 3% of the samples below lambda_1, where eq. (10) bites; the fake-smoothed "
-                "minimax GAN ends as close to the data as any variant"
-            ),
             "paper": (
                 "in the game the discriminator keeps re-learning and after the start leaves only "
                 "about 2% of the samples below lambda_1, where eq. (10) bites, while the three "
                 "-log D_r variants drop modes on this ring in some seeds"
             ),
         },
+    ),
+    Claim(
+        key="nonsaturating-keeps-direction",
+        statement=(
+            "The -log D_r generator loss changes the scale of the log(1 - D_r) loss's gradient, "
+            "not its direction: per sample the two gradients are parallel, their lengths in the "
+            "ratio (1 - D_r)/D_r"
+        ),
+        source=f"{SOURCE}, §3.4",
+        paper="a different gradient scale, the same gradient direction (no number)",
+        quantity=(
+            "largest 1 - cos between a sample's two gradients with respect to an affine "
+            "generator's parameters, and largest relative gap of their length ratio to "
+            "(1 - D_r)/D_r, against the frozen discriminator (float64)"
+        ),
+        measure=lambda results: max(
+            results["direction_check"]["max_direction_gap"],
+            results["direction_check"]["max_ratio_gap"],
+        ),
+        test=Identity(0.0, 1e-12),
+    ),
+    Claim(
+        key="nonsaturating-is-activation-maximisation",
+        statement=(
+            "The -log D_r generator does activation maximisation on the log-probability of the "
+            "real class: against a frozen discriminator, a free sample's -log D_r step is a step "
+            "of gradient ascent on log D_r"
+        ),
+        source=f"{SOURCE}, §3.4 (citing Zhou et al. 2018 and Erhan et al. 2009)",
+        paper="-log D_r as activation maximization on the real class's log probability",
+        quantity=(
+            "largest distance between free samples moved by the -log D_r loss and by explicit "
+            "gradient ascent on log softmax(l)_r, same steps"
+        ),
+        measure=lambda results: results["activation_maximisation"]["flow_gap"],
+        test=Identity(0.0, 1e-6),
+    ),
+    Claim(
+        key="activation-maximum-not-data",
+        statement=(
+            "A maximised activation is not necessarily a good sample: against a discriminator "
+            "that saw fakes only far from the ring, activation maximisation drives most free "
+            "samples to D_r > 0.9 away from every mode"
+        ),
+        source=f"{SOURCE}, §3.4",
+        paper="the maximized activation is not necessarily of high quality (no experiment)",
+        quantity=(
+            "share of free samples started on the circle of radius far_radius = 5 that end with "
+            "D_r > 0.9 and more than 3 sigma from every mode"
+        ),
+        measure=lambda results: results["activation_maximisation"]["high_activation_off_data"],
+        test=Interval(0.5, None),
+    ),
+    Claim(
+        key="theorem-2-5-smooth-densities",
+        statement=(
+            "Theorem 2.5 of Arjovsky and Bottou, and the step that opens its proof (the one Zhou "
+            "et al. call unproved: E_z grad log(1 - D*(g(z))) = grad 2 JSD with D* held fixed), "
+            "hold for Gaussian generators and data: the step is the envelope theorem"
+        ),
+        source=(
+            f"Arjovsky and Bottou (2017), Theorem 2.5 and its proof, questioned by {SOURCE}, §3.4"
+        ),
+        paper="E_z[-grad log D*(g(z))] = grad[KL(P_g || P_r) - 2 JSD(P_g || P_r)] at theta_0",
+        quantity=(
+            "largest |left - right| of the step and of the theorem over six Gaussian generators, "
+            "trapezoid quadrature in float64"
+        ),
+        measure=_theorem_gap,
+        test=Identity(0.0, 1e-10),
     ),
 )

@@ -1,8 +1,9 @@
 r"""A sequence-to-sequence model with a bidirectional GRU encoder and additive attention.
 
 Introduced in the chapter "Sequence reversal" (appendix C of Casas et al. 2018), after
-Bahdanau, Cho and Bengio (2015). One embedding table serves source and target (the authors share
-it on the reversal task, whose two sides use one vocabulary).
+Bahdanau, Cho and Bengio (2015). One embedding table serves source and target (the reversal
+task's two sides use one vocabulary; sharing the table is the book's choice, which the paper does
+not discuss).
 
 **Encoder.** A bidirectional GRU reads the embedded source up to and including its first EOS;
 the positions after it are padding, packed away so that they reach no state, whatever their ids.
