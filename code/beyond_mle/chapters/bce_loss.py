@@ -1230,7 +1230,11 @@ CLAIMS = (
                 "within about 50 updates while the discriminator does not get halfway to its "
                 "optimum in the race: which player is faster is set by the optimisers and "
                 "step sizes, not by the game"
-            )
+            ),
+            "paper": (
+                "the same at the paper preset's sizes: with one optimiser and step size for "
+                "both, the generator gets halfway first"
+            ),
         },
     ),
     Claim(

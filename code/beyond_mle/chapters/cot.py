@@ -479,13 +479,9 @@ CLAIMS = (
         quantity="final NLL_oracle, nats per token: maximum likelihood, CoT",
         measure=_pair("NLL_oracle", "mle", "cot"),
         test=Ordering(0.2, "MLE's NLL_oracle", "CoT's"),
-        contradicted={
-            "book": (
-                "on the small oracle (vocabulary 100, 15 epochs) teacher forcing fits the data "
-                "within the budget, while CoT, without pre-training, needs its mediator to learn "
-                "the mixture first; CoT's samples end 0.07 to 0.34 nats per token worse"
-            ),
-        },
+        # At book scale the five seeds straddle zero (CoT 0.13 nats per token worse to 0.06
+        # better), too close to the bound for the spread rule: decided at paper scale only.
+        scales=("paper",),
     ),
     Claim(
         key="cot-test-nll-below-mle",

@@ -835,6 +835,13 @@ CLAIMS = (
         ),
         measure=_is_am_rank_correlation,
         test=Interval(0.5, None),
+        contradicted={
+            "paper": (
+                "over the paper preset's longer GAN runs the rank correlation of the two "
+                "scores is about 0.25, against 0.8 to 0.93 over the book-scale seeds: the two "
+                "scores order the later measurements differently"
+            )
+        },
     ),
     Claim(
         key="am-informative-without-exp",
