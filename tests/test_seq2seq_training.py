@@ -149,3 +149,21 @@ def test_one_seed_gives_one_initial_model_and_one_batch_sequence():
     fresh = Seq2Seq(_model_config(corpus))
     for a, b in zip(fresh.parameters(), initial[1].parameters(), strict=True):
         torch.testing.assert_close(a, b)
+
+
+def test_seq2seq_configs_read_a_chapters_settings():
+    from beyond_mle.chapters.sequence_reversal import SequenceReversalConfig
+    from beyond_mle.seq2seq_training import seq2seq_configs
+
+    settings = SequenceReversalConfig(embedding_size=7, hidden_size=9, steps=11, lr=0.02)
+    model_config, fit_config = seq2seq_configs(
+        settings, vocab_size=13, eos_id=1, start_id=0, desc="ce-teacher"
+    )
+    assert (model_config.vocab_size, model_config.embedding_size, model_config.hidden_size) == (
+        13,
+        7,
+        9,
+    )
+    assert (model_config.eos_id, model_config.start_id) == (1, 0)
+    assert (fit_config.steps, fit_config.lr, fit_config.log_every) == (11, 0.02, settings.log_every)
+    assert fit_config.clip_grad_norm == settings.clip_grad_norm and fit_config.desc == "ce-teacher"

@@ -27,8 +27,10 @@ from beyond_mle.training import FitConfig, fit
 
 __all__ = [
     "ParallelCorpus",
+    "Seq2SeqSettings",
     "decode_held_out",
     "greedy_decode",
+    "seq2seq_configs",
     "token_accuracy",
     "train_seq2seq",
 ]
@@ -95,6 +97,52 @@ def decode_held_out(model: Seq2Seq, corpus: ParallelCorpus) -> tuple[Tensor, Ten
     hyp = greedy_decode(model, sources, targets.shape[1])  # (N, T)
     model.train(was_training)
     return hyp, targets
+
+
+class Seq2SeqSettings(Protocol):
+    """The model sizes and optimiser settings a chapter's configuration gives its seq2seq runs."""
+
+    @property
+    def embedding_size(self) -> int: ...
+    @property
+    def hidden_size(self) -> int: ...
+    @property
+    def steps(self) -> int: ...
+    @property
+    def lr(self) -> float: ...
+    @property
+    def log_every(self) -> int: ...
+    @property
+    def clip_grad_norm(self) -> float: ...
+
+
+def seq2seq_configs(
+    settings: Seq2SeqSettings, *, vocab_size: int, eos_id: int, start_id: int, desc: str
+) -> tuple[Seq2SeqConfig, FitConfig]:
+    """The model's and the optimiser's configurations of one run, for :func:`train_seq2seq`.
+
+    Args:
+        settings: a chapter's configuration (sizes, steps, learning rate, logging, clipping).
+        vocab_size: tokens of the model's shared vocabulary.
+        eos_id: the end-of-sentence token.
+        start_id: the decoder's start token.
+        desc: the progress bar's label (the training condition).
+    """
+    model_config = Seq2SeqConfig(
+        vocab_size=vocab_size,
+        embedding_size=settings.embedding_size,
+        hidden_size=settings.hidden_size,
+        eos_id=eos_id,
+        start_id=start_id,
+    )
+    fit_config = FitConfig(
+        steps=settings.steps,
+        lr=settings.lr,
+        log_every=settings.log_every,
+        clip_grad_norm=settings.clip_grad_norm,
+        desc=desc,
+    )
+    return model_config, fit_config
 
 
 def train_seq2seq(

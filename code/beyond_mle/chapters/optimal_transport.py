@@ -49,11 +49,15 @@ from beyond_mle import streams
 from beyond_mle.bleu import corpus_bleu
 from beyond_mle.claims import Claim, Interval, Ordering
 from beyond_mle.config import ChapterConfig, param, resolve_device
-from beyond_mle.models.seq2seq import Seq2Seq, Seq2SeqConfig
+from beyond_mle.models.seq2seq import Seq2Seq
 from beyond_mle.optimal_transport import GRADIENTS, ot_sequence_loss
-from beyond_mle.seq2seq_training import decode_held_out, token_accuracy, train_seq2seq
+from beyond_mle.seq2seq_training import (
+    decode_held_out,
+    seq2seq_configs,
+    token_accuracy,
+    train_seq2seq,
+)
 from beyond_mle.tasks.translation import EOS, PAD, TranslationCorpus, translation_corpus
-from beyond_mle.training import FitConfig
 
 __all__ = [
     "CLAIMS",
@@ -205,24 +209,15 @@ def train_translation(
         phase = condition if next(calls) >= config.pretrain_steps else "mle"
         return translation_loss(model, sources, targets, phase, config)
 
+    model_config, fit_config = seq2seq_configs(
+        config, vocab_size=len(train.vocabulary), eos_id=EOS, start_id=PAD, desc=condition
+    )
     return train_seq2seq(
-        Seq2SeqConfig(
-            vocab_size=len(train.vocabulary),
-            embedding_size=config.embedding_size,
-            hidden_size=config.hidden_size,
-            eos_id=EOS,
-            start_id=PAD,
-        ),
+        model_config,
         train,
         batch_loss,
         lambda model: evaluate_translation(model, test),
-        FitConfig(
-            steps=config.steps,
-            lr=config.lr,
-            log_every=config.log_every,
-            clip_grad_norm=config.clip_grad_norm,
-            desc=condition,
-        ),
+        fit_config,
         batch=config.batch,
         seed=run_seed(config, run),
         device=resolve_device(config.device),

@@ -37,15 +37,15 @@ from beyond_mle import streams
 from beyond_mle.bleu import bleu_loss, corpus_bleu, corpus_gleu, gleu_loss
 from beyond_mle.claims import Claim, Interval, Ordering, at
 from beyond_mle.config import ChapterConfig, param, resolve_device
-from beyond_mle.models.seq2seq import Seq2Seq, Seq2SeqConfig
+from beyond_mle.models.seq2seq import Seq2Seq
 from beyond_mle.seq2seq_training import (
     decode_held_out,
     greedy_decode,
+    seq2seq_configs,
     token_accuracy,
     train_seq2seq,
 )
 from beyond_mle.tasks.reversal import EOS, PAD, ReversalCorpus, reversal_corpus
-from beyond_mle.training import FitConfig
 
 __all__ = [
     "CLAIMS",
@@ -310,24 +310,15 @@ def train_condition(
             generator=noise,
         )
 
+    model_config, fit_config = seq2seq_configs(
+        config, vocab_size=config.vocab_size, eos_id=EOS, start_id=PAD, desc=condition
+    )
     model, history = train_seq2seq(
-        Seq2SeqConfig(
-            vocab_size=config.vocab_size,
-            embedding_size=config.embedding_size,
-            hidden_size=config.hidden_size,
-            eos_id=EOS,
-            start_id=PAD,
-        ),
+        model_config,
         train,
         batch_loss,
         lambda model: evaluate_reversal(model, test),
-        FitConfig(
-            steps=config.steps,
-            lr=config.lr,
-            log_every=config.log_every,
-            clip_grad_norm=config.clip_grad_norm,
-            desc=condition,
-        ),
+        fit_config,
         batch=config.batch,
         seed=config.seed,
         device=device,
