@@ -192,3 +192,15 @@ def test_the_examples_in_the_docstrings_run():
     import beyond_mle.claims
 
     assert doctest.testmod(beyond_mle.claims).failed == 0
+
+
+def test_pending_note_says_what_the_run_needs_and_the_command():
+    from beyond_mle.reproduces import pending_note
+
+    note = pending_note("token_copying")
+    assert "needs a GPU" in note
+    assert "    python -m beyond_mle run token_copying --preset paper -p device cuda" in note
+    assert all(len(line) <= 88 for line in note.splitlines())
+    assert "-p device cuda" not in pending_note("bce_loss")
+    with pytest.raises(ValueError, match="preset must be one of"):
+        pending_note("bce_loss", "huge")

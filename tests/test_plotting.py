@@ -6,9 +6,21 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from beyond_mle.plotting import match_matrix, score_curves  # noqa: E402
+from beyond_mle.plotting import (  # noqa: E402
+    COLUMN_WIDTH_IN,
+    FIGURE_DPI,
+    FONT_SIZES,
+    MIN_FONT_PT,
+    figure_size,
+    legend_below,
+    match_matrix,
+    score_curves,
+    set_theme,
+    subplots,
+)
 
 
 def test_score_curves_draws_one_panel_per_configuration_and_metric():
@@ -21,9 +33,10 @@ def test_score_curves_draws_one_panel_per_configuration_and_metric():
     ]
     fig = score_curves(pd.DataFrame(rows), title="t", labels={"ce": "CE", "bleu": "BLEU"})
     axes = fig.axes
-    assert len(axes) == 4
-    assert axes[0].get_ylabel() == "BLEU of the argmax" and axes[-1].get_xlabel() == "Adam step"
-    assert len(axes[0].lines) == 2
+    assert len(axes) == 2  # one panel per (length, vocab)
+    assert axes[0].get_ylabel() == "score of the argmax" and axes[-1].get_xlabel() == "Adam step"
+    assert len(axes[0].lines) == 4  # 2 objectives x 2 metrics
+    assert [t.get_text() for t in fig.legends[0].get_texts()][:2] == ["CE, BLEU", "CE, GLEU"]
     plt.close(fig)
 
 
@@ -33,3 +46,35 @@ def test_match_matrix_draws_labelled_axes():
     )
     assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title() == "t"
     plt.close(ax.figure)
+
+
+def test_figure_size_fits_the_column_and_wraps():
+    assert figure_size(2)[0] == figure_size(3)[0] == COLUMN_WIDTH_IN
+    assert figure_size(1)[0] < COLUMN_WIDTH_IN
+    assert figure_size(2, 2)[1] == 2 * figure_size(2, 1)[1]
+    with pytest.raises(ValueError, match="ncols must be between 1 and 3"):
+        figure_size(4)
+    fig, axes = subplots(5, sharey=True)
+    assert axes.shape == (2, 3) and len(fig.axes) == 5  # the sixth panel removed
+    assert fig.get_size_inches()[0] == COLUMN_WIDTH_IN
+    plt.close(fig)
+
+
+def test_theme_fonts_are_readable_at_display_size():
+    set_theme()
+    sizes = {key: plt.rcParams[key] for key in FONT_SIZES}
+    assert min(sizes.values()) >= MIN_FONT_PT
+    # a MIN_FONT_PT font on a figure shown at FIGURE_DPI CSS pixels per inch
+    assert MIN_FONT_PT * FIGURE_DPI / 72 >= 9.0
+    assert plt.rcParams["figure.dpi"] == FIGURE_DPI
+    assert plt.rcParams["figure.figsize"][0] <= COLUMN_WIDTH_IN
+
+
+def test_legend_below_replaces_the_panel_legends():
+    fig, axes = subplots(2)
+    for ax in axes:
+        ax.plot([0, 1], [0, 1], label="a")
+        ax.legend()
+    legend = legend_below(fig)
+    assert all(ax.get_legend() is None for ax in axes) and fig.legends == [legend]
+    plt.close(fig)

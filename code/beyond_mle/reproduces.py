@@ -30,7 +30,7 @@ from beyond_mle.claims import (
 from beyond_mle.experiments.paths import RESULTS_FOLDER, find_root
 from beyond_mle.experiments.registry import EXPERIMENTS
 
-__all__ = ["PAGE", "Run", "committed_runs", "render_page", "write_page"]
+__all__ = ["PAGE", "Run", "committed_runs", "pending_note", "render_page", "write_page"]
 
 #: The page, relative to the repository root.
 PAGE = Path("book") / "reproduces.md"
@@ -293,6 +293,41 @@ def _run_text(run: Run) -> str:
 def _pending(experiment: str) -> str:
     """What the paper-scale run needs, as the chapter module states it."""
     return getattr(chapter_module(experiment), "PAPER_RUN", "run the paper preset")
+
+
+def pending_note(experiment: str, preset: str = "paper", *, width: int = 88) -> str:
+    """What a chapter prints where a preset's committed results would be drawn.
+
+    It says that the run is pending, what it needs (the chapter module's ``PAPER_RUN``), the
+    command that makes it, and where its folder lands; wrapped to ``width`` columns.
+
+    Raises:
+        ExperimentError: if there is no experiment of that name or it has no such preset.
+    """
+    import textwrap
+
+    from beyond_mle.experiments.registry import get_experiment
+
+    spec = get_experiment(experiment)
+    if preset not in spec.presets:
+        from beyond_mle.config import ExperimentError
+
+        raise ExperimentError(
+            f"preset must be one of {', '.join(sorted(spec.presets))} for {experiment!r}, "
+            f"got {preset!r}"
+        )
+    needs = getattr(chapter_module(experiment), "PAPER_RUN", "") if preset == "paper" else ""
+    device = " -p device cuda" if "GPU" in needs else ""
+    head = f"Pending: no run of the {preset} preset of {experiment} is committed yet."
+    if needs:
+        head += f" It {needs}."
+    tail = (
+        f"Once {RESULTS_FOLDER}/{experiment}/{preset} is committed, this cell draws it; until "
+        f"then the claims below read 'pending' at {preset} scale (see What reproduces)."
+    )
+    wrapper = textwrap.TextWrapper(width=width, break_on_hyphens=False, break_long_words=False)
+    command = f"    python -m beyond_mle run {experiment} --preset {preset}{device}"
+    return "\n".join([wrapper.fill(head + " Make it with:"), command, wrapper.fill(tail)])
 
 
 def write_page(root: str | os.PathLike[str] | None = None) -> Path:
