@@ -19,15 +19,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from beyond_mle.plotting import COLUMN_WIDTH_IN, FIGURE_DPI
-
 REPOSITORY = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPOSITORY / "book").glob("*/*.ipynb"))
 IDS = [str(path.relative_to(REPOSITORY / "book")) for path in NOTEBOOKS]
 #: Columns of code and of printed output that fit the text column at a 1280 px window.
 MAX_COLUMNS = 88
-#: The column's width in CSS pixels, with a little slack for rounding.
-COLUMN_PX = COLUMN_WIDTH_IN * FIGURE_DPI + 8
+#: The text column's width in CSS pixels at a 1280 px window.
+COLUMN_PX = 688
 
 
 def _cells(path: Path) -> list[dict]:

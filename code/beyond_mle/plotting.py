@@ -42,8 +42,9 @@ __all__ = [
 #: Colours in the order the chapters use them (colour-blind safe).
 PALETTE = sns.color_palette("colorblind")
 
-#: The book's text column, in inches at :data:`FIGURE_DPI`: 6.8 in x 100 dpi = 680 px.
-COLUMN_WIDTH_IN = 6.8
+#: The figure width that fills the text column, in inches at :data:`FIGURE_DPI`: 6.6 in x 100 dpi
+#: is 660 px, and the 0.1 in margin the inline backend adds on each side makes 680 px.
+COLUMN_WIDTH_IN = 6.6
 #: Dots per inch of a figure at its display size (a CSS pixel per dot).
 FIGURE_DPI = 100
 #: The smallest font the theme sets, in points: 7 pt at 100 dpi is 9.7 px on screen.

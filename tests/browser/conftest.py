@@ -164,9 +164,9 @@ def _visit(browser: Any, page_path: Path) -> PageReport:
     page.on("pageerror", lambda error: report.js_errors.append(f"pageerror: {error}"))
     page.on(
         "console",
-        lambda message: report.js_errors.append(f"console: {message.text}")
-        if message.type == "error"
-        else None,
+        lambda message: (
+            report.js_errors.append(f"console: {message.text}") if message.type == "error" else None
+        ),
     )
     page.goto((HTML / page_path).as_uri(), wait_until="load")
     report.measured = page.evaluate(MEASURE)
