@@ -1,8 +1,8 @@
 """The book's seaborn theme and the figure helpers its chapters share.
 
-Figures are drawn for the book's text column: :data:`COLUMN_WIDTH_IN` inches at
-:data:`FIGURE_DPI` dots per inch is the column's width in CSS pixels (688 px at a 1280 px
-window), so a figure of that width is shown at its own size, never scaled down, and a font of
+Figures are drawn for the book's text column (688 CSS px at a 1280 px window): a figure
+:data:`COLUMN_WIDTH_IN` inches wide at :data:`FIGURE_DPI` dots per inch, with the inline
+backend's margins, is shown at its own size, never scaled down, so a font of
 :data:`MIN_FONT_PT` points is at least 9 px on screen. In a notebook, :func:`set_theme` also
 turns on the inline backend's "retina" output: the PNG holds twice the pixels and tells the page
 to show it at the figure's width.
