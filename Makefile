@@ -2,8 +2,11 @@
 #
 #   make book     create .venv if needed, build the book strictly -> _build/html/index.html
 #   make test     lint, unit tests, every chapter under nbval (twice: with the kernels torch picks for
-#                 this CPU, then with its portable ones), strict book build (in that order)
-#   make lint | unit | nbval | nbval-portable   one step of `make test`
+#                 this CPU, then with its portable ones), strict book build, the built pages in
+#                 a browser (in that order)
+#   make lint | unit | nbval | nbval-portable | browser   one step of `make test`
+#   make browser  every built page in headless chromium, offline, at 1280 px: maths typeset,
+#                 widths, figures, links, JS errors; screenshots -> _build/screenshots/
 #   make run EXP=differentiable_bleu PRESET=paper [ARGS="-p device cuda"]
 #   make outputs [NB=book/PART/CHAPTER.ipynb]   re-execute chapters in place (committed outputs)
 #   make lock     re-resolve requirements.lock from pyproject.toml's ranges (newest releases)
@@ -36,16 +39,16 @@ export PYTHONHASHSEED := 0
 
 # Tests and builds: no progress bars. Unit tests: no display needed for figures. (The notebooks'
 # kernels keep their inline backend: book/conftest.py removes MPLBACKEND before they start.)
-test lint unit nbval nbval-portable book: export BEYOND_MLE_PROGRESS := 0
+test lint unit nbval nbval-portable book browser: export BEYOND_MLE_PROGRESS := 0
 test unit: export MPLBACKEND := Agg
 
 NBVAL_FLAGS := --nbval-lax --nbval-current-env --nbval-sanitize-with book/nbval_sanitize.cfg \
 	--ignore=book/results -p no:cacheprovider -n $(JOBS) --dist loadscope
 
-.PHONY: help book test lint unit nbval nbval-portable run outputs lock clean distclean
+.PHONY: help book test lint unit nbval nbval-portable browser run outputs lock clean distclean
 
 help:
-	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -63,11 +66,17 @@ book: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check code tests book
-	$(BIN)/ruff format --check code tests
+	$(BIN)/ruff format --check code tests book/_ext
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests -n $(JOBS) -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests -n $(JOBS) -q -p no:cacheprovider --ignore=tests/browser
+
+# The book as a reader opens it: Debian's chromium (driven by playwright, no browser download),
+# the network refused. Needs `make book` first; `make test` runs it last.
+browser: $(STAMP)
+	@test -f _build/html/index.html || { echo "no built book: run make book first"; exit 1; }
+	$(BIN)/python -m pytest tests/browser -q -p no:cacheprovider
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest $(NBVAL_FLAGS) book
@@ -80,7 +89,7 @@ nbval-portable: $(STAMP)
 
 # Each step in turn; the first failure stops the run. Each step's wall time is printed.
 test: $(STAMP)
-	@for step in lint unit nbval nbval-portable book; do \
+	@for step in lint unit nbval nbval-portable book browser; do \
 		echo "==> make $$step"; t0=$$(date +%s); \
 		$(MAKE) --no-print-directory $$step || { echo "==> make $$step FAILED"; exit 1; }; \
 		echo "==> make $$step: $$(( $$(date +%s) - t0 )) s"; \
