@@ -83,7 +83,7 @@ def _add_static_path(app: Any) -> None:
 
 
 def _register_author_year_style() -> None:
-    """Register the pybtex styles ``authoryear``: plain's entries, author-year labels."""
+    """Register the pybtex style ``authoryear``: plain's entries, author-year labels."""
     from pybtex.plugin import register_plugin
     from pybtex.style.formatting.plain import Style as PlainStyle
     from pybtex.style.labels import BaseLabelStyle
