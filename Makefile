@@ -70,7 +70,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests -n $(JOBS) -q -p no:cacheprovider --ignore=tests/browser
+	$(BIN)/python -m pytest tests -n $(JOBS) --dist loadgroup -q -p no:cacheprovider --ignore=tests/browser
 
 # The book as a reader opens it: Debian's chromium (driven by playwright, no browser download),
 # the network refused. Needs `make book` first; `make test` runs it last.

@@ -243,14 +243,21 @@ def _add_execute(commands: argparse._SubParsersAction) -> None:
 def _assignments_list(args: argparse.Namespace) -> int:
     import nbformat
 
-    from beyond_mle.assignments import exercises, find_chapters
+    from beyond_mle.assignments import exercises, find_chapters, written_answers
 
     paths = find_chapters(args.chapters)
     for path in paths:
         print(f"{path.stem} ({_shown_path(path)})")
-        for exercise in exercises(nbformat.read(path, as_version=4)):
-            points = f"{exercise.max_points:g} points" if exercise.kind == "code" else "by hand"
-            print(f"  {exercise.label:<32} {exercise.kind:<8} {points:<10} {exercise.title}")
+        notebook = nbformat.read(path, as_version=4)
+        written = written_answers(notebook)
+        for exercise in exercises(notebook):
+            parts = []
+            if exercise.kind == "code":
+                parts.append(f"{exercise.max_points:g} auto")
+            if exercise.label in written:
+                parts.append(f"{written[exercise.label]:g} by hand")
+            points = " + ".join(parts) or "-"
+            print(f"  {exercise.label:<32} {exercise.kind:<8} {points:<16} {exercise.title}")
     return 0
 
 
@@ -262,6 +269,21 @@ def _assignments_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _assignments_course(args: argparse.Namespace) -> int:
+    from beyond_mle.assignments import write_course
+
+    written = write_course(
+        args.chapters, args.out, course=args.course_id, cell_timeout=args.cell_timeout
+    )
+    for path in written:
+        print(f"written: {_shown_path(path)}")
+    print(
+        f"next, in {args.out}: nbgrader generate_assignment <chapter>; after collecting: "
+        "nbgrader autograde <chapter>; nbgrader formgrader to mark the written answers"
+    )
+    return 0
+
+
 def _assignments_grade(args: argparse.Namespace) -> int:
     from beyond_mle.assignments import grade_folder, write_grades
 
@@ -269,9 +291,10 @@ def _assignments_grade(args: argparse.Namespace) -> int:
         args.submissions, cell_timeout=args.cell_timeout, notebook_timeout=args.timeout
     )
     for result in results:
+        by_hand = sum(result.to_mark.values())
         print(
-            f"{result.submission}: {result.total:g} / {result.max_total:g} "
-            f"({result.status}, {result.seconds:.0f} s)",
+            f"{result.submission}: {result.total:g} / {result.max_total:g} automatic "
+            f"+ {by_hand:g} to mark by hand ({result.status}, {result.seconds:.0f} s)",
             flush=True,
         )
     print(f"grades: {_shown_path(write_grades(results, args.out))}")
@@ -313,8 +336,10 @@ def _add_assignments(commands: argparse._SubParsersAction) -> None:
         help="write student versions of chapters",
         description=(
             "Write <OUT>/<chapter>.ipynb for each chapter (every chapter when none is named): "
-            "solutions replaced by a placeholder that raises NotImplementedError, written "
-            "solutions by an answer cell, hidden checks removed, outputs cleared."
+            "exercises in plain Markdown, code solutions replaced by a placeholder that raises "
+            "NotImplementedError, written solutions by an answer cell (YOUR ANSWER HERE), "
+            "hidden checks removed, outputs cleared; cells and nbgrader metadata as nbgrader's "
+            "own release of the course version, so nbgrader can autograde them."
         ),
     )
     release.add_argument("chapters", nargs="*", metavar="CHAPTER", help="only these")
@@ -347,6 +372,26 @@ def _add_assignments(commands: argparse._SubParsersAction) -> None:
         help="seconds one submission may run (default: 1200)",
     )
     grade.set_defaults(handler=_assignments_grade)
+    course = actions.add_parser(
+        "course",
+        help="write an nbgrader course folder: nbgrader_config.py and source/<chapter>/",
+        description=(
+            "Write <OUT>/nbgrader_config.py (course id, cell timeout) and, for each chapter "
+            "(every chapter when none is named), <OUT>/source/<chapter>/<chapter>.ipynb: the "
+            "course version, with every written solution in a manually graded answer cell."
+        ),
+    )
+    course.add_argument("chapters", nargs="*", metavar="CHAPTER", help="only these")
+    course.add_argument("--out", required=True, help="the course folder")
+    course.add_argument("--course-id", default="beyond-mle", help="nbgrader's course id")
+    course.add_argument(
+        "--cell-timeout",
+        type=_positive_int,
+        default=600,
+        metavar="SECONDS",
+        help="seconds one cell may run under nbgrader (default: 600)",
+    )
+    course.set_defaults(handler=_assignments_course)
     annotate = actions.add_parser(
         "annotate", help="write nbgrader cell metadata into the chapters, in place"
     )

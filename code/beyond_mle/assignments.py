@@ -12,18 +12,28 @@ marked the way nbgrader marks them, so that a tool can strip them:
 * the check cell of a code exercise follows the gate; what it holds between
   ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS`` is for grading only.
 
-:func:`release` turns a chapter into its student version (solutions replaced by a placeholder
-that raises :class:`NotImplementedError`, hidden checks and solution text removed, outputs
-cleared, the rest intact) and :func:`grade` executes a submission with the hidden checks
-restored, awarding each check cell's points when it runs without error. :func:`annotate` writes
-the matching nbgrader cell metadata (``grade_id``, ``points``, ``solution``, ``grade``,
-``locked``), so the chapters can also be used with nbgrader itself.
+:func:`course_version` turns a chapter into the notebook a course works from, the one nbgrader
+calls the *source* version: the directives become plain Markdown that any front end renders (a
+bold "Exercise N.M (title)" heading, the statement, the maths in ``$...$``), each exercise in
+its own cell; every written solution and worked discussion moves into a Markdown cell that
+nbgrader marks as a manually graded answer (``solution`` and ``grade``, with points), so that
+nbgrader's own release replaces it by "YOUR ANSWER HERE" and its formgrader shows it for
+marking; worked code without markers is wrapped in them; check cells are locked, with points.
+
+:func:`release` is the student version, made from the course version as nbgrader makes its
+own (code solutions replaced by a placeholder that raises :class:`NotImplementedError`, hidden
+checks removed, answer cells emptied, outputs cleared) with the same cells, ids and metadata, so
+a course can release with this book and autograde with nbgrader. :func:`grade` executes a
+submission with the hidden checks restored, awarding each check cell's points when it runs
+without error, and lists the written answers to mark by hand. :func:`annotate` writes the
+nbgrader cell metadata of the chapters' own code cells.
 
 Command line::
 
     python -m beyond_mle assignments list
     python -m beyond_mle assignments release --out student/ bce_loss
     python -m beyond_mle assignments grade submissions/ --out grades.csv
+    python -m beyond_mle assignments course --out course/ bce_loss   # for nbgrader
 """
 
 from __future__ import annotations
@@ -50,6 +60,8 @@ __all__ = [
     "GradeResult",
     "annotate",
     "chapter_paths",
+    "chapter_numbers",
+    "course_version",
     "exercises",
     "find_chapter",
     "find_chapters",
@@ -57,7 +69,9 @@ __all__ = [
     "grade_folder",
     "release",
     "release_chapters",
+    "write_course",
     "write_grades",
+    "written_answers",
 ]
 
 SOLUTION_BEGIN = "### BEGIN SOLUTION"
@@ -75,6 +89,13 @@ NOTEBOOK_TIMEOUT = 1200
 _FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<kind>[a-z-]+)\}[ \t]*(?P<arg>.*)$")
 _LABEL = re.compile(r"^:label:\s*(?P<label>\S+)\s*$")
 _NBGRADER_SCHEMA = 3
+
+#: Points of a written exercise's answer, marked by hand.
+WRITTEN_POINTS = 1
+#: What an answer cell holds in a student version (nbgrader's own text).
+ANSWER_STUB = "YOUR ANSWER HERE"
+_ROLE = re.compile(r"\{(?P<role>[a-z:]+)\}`(?P<body>[^`]*)`")
+_EQ_LABEL = re.compile(r"^\$\$\s*\((?P<label>[A-Za-z0-9_:.-]+)\)\s*$", re.MULTILINE)
 
 
 class AssignmentError(ValueError):
@@ -266,113 +287,230 @@ def _strip_code(source: str, label: str) -> str:
     return "\n".join(kept).strip("\n")
 
 
-def _answer_cell(label: str) -> Any:
+def _equation_numbers(notebook: Any, chapter_number: str) -> dict[str, str]:
+    """``{label: "(N.k)"}`` for the notebook's labelled display equations, in order."""
+    labels = []
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            labels += [match.group("label") for match in _EQ_LABEL.finditer(cell.source)]
+    prefix = f"{chapter_number}." if chapter_number else ""
+    return {label: f"({prefix}{k})" for k, label in enumerate(labels, start=1)}
+
+
+def _plain_roles(text: str, equations: Mapping[str, str]) -> str:
+    """MyST roles as plain text: ``{eq}`x``` as its number, ``{role}`text <target>``` as text."""
+
+    def replace(match: re.Match[str]) -> str:
+        role, body = match.group("role"), match.group("body")
+        if role == "eq":
+            return equations.get(body, f"({body})")
+        named = re.match(r"^(?P<text>.*?)\s*<[^>]*>$", body)
+        return named.group("text") if named else body
+
+    return _ROLE.sub(replace, text)
+
+
+def _directive_body(lines: list[str]) -> list[str]:
+    """A directive's content without its leading ``:option:`` lines."""
+    body = list(lines)
+    while body and body[0].startswith(":"):
+        body.pop(0)
+    return body
+
+
+def _new_markdown(text: str, nbgrader: dict[str, Any] | None = None) -> Any:
     import nbformat
 
-    cell = nbformat.v4.new_markdown_cell(f"**Your answer** (exercise {label}): YOUR ANSWER HERE")
-    cell.metadata["nbgrader"] = {
+    cell = nbformat.v4.new_markdown_cell(text)
+    if nbgrader is not None:
+        cell.metadata["nbgrader"] = nbgrader
+    return cell
+
+
+def _answer_metadata(label: str, points: float) -> dict[str, Any]:
+    return {
         "grade": True,
         "grade_id": f"{label}-answer",
         "locked": False,
-        "points": 0,
+        "points": _number(points),
         "schema_version": _NBGRADER_SCHEMA,
         "solution": True,
         "task": False,
     }
-    return cell
 
 
-def _strip_markdown(source: str, state: dict[str, Any]) -> tuple[str, list[str]]:
-    """A markdown source without solution blocks or gated solution text.
+def course_version(
+    notebook: Any, *, chapter_number: str = "", written_points: float = WRITTEN_POINTS
+) -> Any:
+    """The chapter as a course works from it (nbgrader's *source* version).
 
-    ``state["gate"]`` is the label of the open ``{solution-start}`` gate ("" when none) and
-    ``state["gate_text"]`` whether the gate held written text; both are carried from cell to
-    cell. Returns the kept text and the labels whose written solutions were removed here (an
-    answer cell follows for each).
+    - Each ``{exercise}`` becomes its own Markdown cell, headed **Exercise N.M** (title), with
+      its statement; ``{eq}`` references become equation numbers, other roles their text.
+    - Each written solution (a ``{solution}`` block, or the text inside a
+      ``{solution-start}`` / ``{solution-end}`` gate) becomes a Markdown answer cell under
+      "Your answer to exercise N.M", marked for nbgrader as a manually graded answer worth
+      ``written_points``; the gate's own directive lines are dropped.
+    - Code cells in a gate keep their solution markers; worked code without markers is wrapped
+      in them whole. Check cells are locked and graded with their points (:func:`annotate`).
+
+    Args:
+        notebook: the chapter (an nbformat v4 notebook); it is not modified.
+        chapter_number: the chapter's number in the book ("7"), for exercise and equation
+            numbers; without it exercises are numbered 1, 2, ...
+        written_points: the points of each written answer, > 0.
+
+    Returns:
+        A new notebook.
+
+    Raises:
+        AssignmentError: markers that do not pair up, or a gate that is never closed.
     """
-    lines = source.splitlines()
-    kept: list[str] = []
-    answered: list[str] = []
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        match = _FENCE.match(line)
-        kind = match.group("kind") if match else ""
-        if kind in {"solution", "solution-start", "solution-end"}:
-            assert match is not None  # kind is "" without a match
-            fence = match.group("fence")
+    import nbformat
+
+    if written_points <= 0:
+        raise ValueError(f"written_points must be > 0, got {written_points}")
+    source = annotate(copy.deepcopy(notebook))
+    equations = _equation_numbers(source, chapter_number)
+    prefix = f"{chapter_number}." if chapter_number else ""
+    numbers: dict[str, str] = {}
+    cells: list[Any] = []
+    # the open solution gate and its text; the id of the source cell being split
+    state: dict[str, Any] = {"gate": "", "text": [], "origin": ""}
+    answered: set[str] = set()
+
+    def number(label: str) -> str:
+        return numbers.get(label, label)
+
+    def answer(label: str, text: list[str]) -> None:
+        body = _plain_roles("\n".join(text).strip("\n"), equations)
+        if not body.strip():
+            return
+        if label in answered:  # a second written part of one exercise: one answer cell
+            cells[-1].source += "\n\n" + body
+            return
+        answered.add(label)
+        cells.append(_new_markdown(f"**Your answer to exercise {number(label)}:**"))
+        cells.append(_new_markdown(body, _answer_metadata(label, written_points)))
+
+    def flush(plain: list[str]) -> None:
+        if state["gate"]:
+            state["text"].extend(plain)
+        elif "\n".join(plain).strip():
+            cells.append(_new_markdown("\n".join(plain).strip("\n")))
+            if state["origin"]:  # the first part of a source cell keeps its id
+                cells[-1]["id"], state["origin"] = state["origin"], ""
+        plain.clear()
+
+    for cell in source.cells:
+        gate = state["gate"]
+        if cell.cell_type == "code":
+            if gate and SOLUTION_BEGIN not in cell.source:
+                # worked code without markers: all of it is solution
+                cell.source = f"{SOLUTION_BEGIN}\n{cell.source}\n{SOLUTION_END}"
+                worked = sum(1 for c in cells if c.cell_type == "code")
+                cell.metadata["nbgrader"] = {
+                    "grade": False,
+                    "grade_id": f"{gate}-worked-{worked}",
+                    "locked": False,
+                    "schema_version": _NBGRADER_SCHEMA,
+                    "solution": True,
+                    "task": False,
+                }
+            cells.append(cell)
+            continue
+        if cell.cell_type != "markdown":
+            cells.append(cell)
+            continue
+        if not state["gate"] and not _directives(cell.source):
+            cells.append(cell)  # prose: kept as it is
+            continue
+        state["origin"] = cell.get("id", "")
+        lines = cell.source.splitlines()
+        plain: list[str] = []
+        index = 0
+        while index < len(lines):
+            match = _FENCE.match(lines[index])
+            kind = match.group("kind") if match else ""
+            if kind not in {"exercise", "solution", "solution-start", "solution-end"}:
+                plain.append(lines[index])
+                index += 1
+                continue
+            assert match is not None
+            fence, argument = match.group("fence"), match.group("arg").strip()
             close = index + 1
             while close < len(lines) and lines[close].strip() != fence:
                 close += 1
-            if kind == "solution":
-                answered.append(match.group("arg").strip())
+            body = lines[index + 1 : close]
+            flush(plain)
+            if kind == "exercise":
+                label = next((m.group("label") for m in map(_LABEL.match, body[:5]) if m), "")
+                numbers[label] = f"{prefix}{len(numbers) + 1}"
+                title = f" ({argument})" if argument else ""
+                statement = "\n".join(_directive_body(body)).strip("\n")
+                cells.append(
+                    _new_markdown(
+                        f"**Exercise {numbers[label]}**{title}\n\n"
+                        + _plain_roles(statement, equations)
+                    )
+                )
+            elif kind == "solution":
+                answer(argument, _directive_body(body))
             elif kind == "solution-start":
-                state["gate"] = match.group("arg").strip() or "?"
-                state["gate_text"] = False
+                state["gate"], state["text"] = argument or "?", []
             else:
-                if state["gate_text"]:
-                    answered.append(state["gate"])
-                state["gate"] = ""
+                answer(state["gate"], state["text"])
+                state["gate"], state["text"] = "", []
             index = close + 1
-            continue
-        if not state["gate"]:
-            kept.append(line)
-        elif line.strip():
-            state["gate_text"] = True  # written solution text: the student answers in a cell
-        index += 1
-    return "\n".join(kept).strip("\n"), answered
+        flush(plain)
+    if state["gate"]:
+        raise AssignmentError(f"the solution gate of {state['gate']!r} is never closed")
+    course = nbformat.v4.new_notebook(metadata=copy.deepcopy(source.metadata))
+    course.nbformat_minor = source.nbformat_minor
+    course.cells = cells
+    kept_ids = {cell.get("id") for cell in source.cells}
+    seen: set[str] = set()
+    for position, cell in enumerate(course.cells):  # ids that do not change from run to run
+        if cell.get("id") not in kept_ids or cell.get("id") in seen:
+            cell["id"] = f"course-{position:04d}"
+        seen.add(cell["id"])
+    return course
 
 
-def release(notebook: Any, *, chapter: str = "") -> Any:
-    """The student version of a chapter.
+def release(notebook: Any, *, chapter: str = "", chapter_number: str = "") -> Any:
+    """The student version of a chapter, made from its :func:`course_version`.
 
-    Solutions are replaced by a placeholder that raises :class:`NotImplementedError`, hidden
-    checks are removed, written solutions (``{solution}`` blocks and gated text) are replaced
-    by an answer cell, code cells inside a solution gate that carry no markers are removed,
-    outputs and execution counts are cleared, and nbgrader metadata is written. Everything else
-    is kept as it is.
+    As nbgrader's release does: code solutions are replaced by a placeholder that raises
+    :class:`NotImplementedError` (naming the exercise), hidden checks are removed, written
+    answer cells hold "YOUR ANSWER HERE", outputs and execution counts are cleared. Cells,
+    cell ids and nbgrader metadata are those of the course version, so nbgrader can autograde
+    what students hand back.
 
     Args:
         notebook: the chapter (an nbformat v4 notebook); it is not modified.
         chapter: the chapter's path in the book, recorded in the notebook's metadata.
+        chapter_number: the chapter's number in the book, for exercise numbers.
 
     Returns:
         A new notebook.
     """
-    import nbformat
-
-    source = annotate(copy.deepcopy(notebook))
+    released = course_version(notebook, chapter_number=chapter_number)
     labels = {}
-    for exercise in exercises(source):
-        for index in exercise.solution_cells + exercise.check_cells:
-            labels[index] = exercise.label
-    cells = []
-    state: dict[str, Any] = {"gate": "", "gate_text": False}
-    for index, cell in enumerate(source.cells):
+    for exercise in exercises(notebook):
+        labels[exercise.label] = exercise.label
+    for cell in released.cells:
+        nbgrader = cell.metadata.get("nbgrader", {})
+        grade_id = str(nbgrader.get("grade_id", ""))
+        label = re.sub(r"-(solution|check|answer|worked)(-\d+)?$", "", grade_id) or "?"
         if cell.cell_type == "markdown":
-            text, answered = _strip_markdown(cell.source, state)
-            if text.strip():
-                cell.source = text
-                cells.append(cell)
-            cells += [_answer_cell(label) for label in answered]
+            if nbgrader.get("solution"):
+                cell.source = ANSWER_STUB
             continue
         if cell.cell_type != "code":
-            if not state["gate"]:
-                cells.append(cell)
             continue
-        if state["gate"] and SOLUTION_BEGIN not in cell.source:
-            continue  # a worked solution without markers: all of it is solution
-        cell.source = _strip_code(cell.source, labels.get(index, state["gate"] or "?"))
+        cell.source = _strip_code(cell.source, label)
         cell.outputs = []
         cell.execution_count = None
         cell.metadata.pop("execution", None)
-        if cell.source.strip():
-            cells.append(cell)
-    if state["gate"]:
-        raise AssignmentError(f"the solution gate of {state['gate']!r} is never closed")
-    released = nbformat.v4.new_notebook(metadata=copy.deepcopy(source.metadata))
-    released.nbformat_minor = source.nbformat_minor
-    released.cells = cells
     released.metadata[METADATA_KEY] = {"chapter": chapter, "student_version": True}
     return released
 
@@ -400,6 +538,26 @@ def chapter_paths(root: str | os.PathLike[str] | None = None) -> dict[str, Path]
             raise AssignmentError(f"two chapters are named {name!r}: {chapters[name]}, {path}")
         chapters[name] = path
     return chapters
+
+
+def chapter_numbers(root: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """Each numbered chapter's number in the book, by notebook or page stem, from ``_toc.yml``.
+
+    Chapters of the numbered parts are numbered in order across the parts, as the rendered
+    book numbers them.
+    """
+    import yaml
+
+    from beyond_mle.experiments.paths import find_root
+
+    toc = yaml.safe_load((find_root(root) / "_toc.yml").read_text(encoding="utf-8"))
+    numbers: dict[str, str] = {}
+    for part in toc.get("parts", []):
+        if not part.get("numbered"):
+            continue
+        for entry in part.get("chapters", []):
+            numbers[Path(entry["file"]).stem] = str(len(numbers) + 1)
+    return numbers
 
 
 def find_chapter(name: str, root: str | os.PathLike[str] | None = None) -> Path:
@@ -438,13 +596,15 @@ def release_chapters(
 
     base = find_root(root)
     paths = find_chapters(names, base)
+    numbers = chapter_numbers(base)
     released = []
     for path in paths:
         try:
             chapter = str(path.resolve().relative_to(base))
         except ValueError:
             chapter = path.name
-        released.append((path.stem, release(_read(path), chapter=chapter)))
+        student = release(_read(path), chapter=chapter, chapter_number=numbers.get(path.stem, ""))
+        released.append((path.stem, student))
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -453,6 +613,75 @@ def release_chapters(
         nbformat.write(notebook, target)
         written.append(target)
     return written
+
+
+NBGRADER_CONFIG = """\
+# nbgrader configuration of a course made from the book's chapters
+# (python -m beyond_mle assignments course).
+c = get_config()  # noqa: F821 - nbgrader provides it
+c.CourseDirectory.course_id = {course!r}
+c.CourseDirectory.root = "."
+# The chapters' experiment cells run for up to a few minutes on a CPU; nbgrader's default is
+# 30 s per cell.
+c.ExecutePreprocessor.timeout = {timeout}
+# Grade cells are matched by their grade_id; the book's own release writes the same ones.
+c.ClearSolutions.text_stub = {stub!r}
+"""
+
+
+def write_course(
+    names: Sequence[str],
+    out: str | os.PathLike[str],
+    *,
+    course: str = "beyond-mle",
+    cell_timeout: int = 600,
+    root: str | os.PathLike[str] | None = None,
+) -> list[Path]:
+    """Write an nbgrader course folder: ``nbgrader_config.py`` and one source per chapter.
+
+    Each chapter (every chapter when ``names`` is empty) is written as
+    ``<out>/source/<chapter>/<chapter>.ipynb``, its :func:`course_version`; nbgrader's
+    ``generate_assignment``, ``autograde`` and ``formgrader`` then work on it as on any
+    assignment. All chapters are converted before anything is written.
+
+    Returns:
+        The written files, the configuration first.
+    """
+    import nbformat
+
+    if cell_timeout < 1:
+        raise ValueError(f"cell_timeout must be >= 1 second, got {cell_timeout}")
+    paths = find_chapters(names, root)
+    numbers = chapter_numbers(root)
+    converted = [
+        (path.stem, course_version(_read(path), chapter_number=numbers.get(path.stem, "")))
+        for path in paths
+    ]
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "nbgrader_config.py"
+    config.write_text(
+        NBGRADER_CONFIG.format(course=course, timeout=cell_timeout, stub=ANSWER_STUB),
+        encoding="utf-8",
+    )
+    written = [config]
+    for name, notebook in converted:
+        target = folder / "source" / name / f"{name}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, target)
+        written.append(target)
+    return written
+
+
+def written_answers(notebook: Any) -> dict[str, float]:
+    """Points of each written answer of a chapter, by exercise label (marked by hand)."""
+    answers: dict[str, float] = {}
+    for cell in course_version(notebook).cells:
+        nbgrader = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "markdown" and nbgrader.get("grade") and nbgrader.get("solution"):
+            label = str(nbgrader["grade_id"]).removesuffix("-answer")
+            answers[label] = float(nbgrader.get("points", WRITTEN_POINTS))
+    return answers
 
 
 @dataclass
@@ -467,6 +696,7 @@ class GradeResult:
         status: ``"graded"``, or why the submission could not be fully graded.
         failures: per exercise, the first error its checks raised.
         seconds: the wall time spent.
+        to_mark: the written answers to mark by hand, label to points.
     """
 
     submission: str
@@ -476,6 +706,7 @@ class GradeResult:
     status: str = "graded"
     failures: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    to_mark: dict[str, float] = field(default_factory=dict)
 
     @property
     def total(self) -> float:
@@ -623,6 +854,7 @@ def grade(
         result.chapter = _chapter_of(submission, path, chapter_files)
         instructor = _read(chapter_files[result.chapter])
         graded, checks = _restore_checks(submission, instructor)
+        result.to_mark = written_answers(instructor)
     except (AssignmentError, FileNotFoundError) as error:
         result.status = f"not graded: {error}"
         result.seconds = time.monotonic() - start
@@ -694,8 +926,9 @@ def write_grades(results: Iterable[GradeResult], out: str | os.PathLike[str]) ->
     """Write grades as CSV: one row per submission, one column per exercise.
 
     Columns: ``submission``, ``chapter``, one per exercise label (points; empty where the
-    exercise is not in that submission's chapter), ``total``, ``max_total``, ``status`` and
-    ``failures`` (``label: first error`` for each exercise that lost points).
+    exercise is not in that submission's chapter), ``total``, ``max_total`` (automatic
+    points), ``status``, ``failures`` (``label: first error`` for each exercise that lost
+    points) and ``to_mark_by_hand`` (each written answer with its points).
     """
     results = list(results)
     labels: list[str] = []
@@ -706,7 +939,16 @@ def write_grades(results: Iterable[GradeResult], out: str | os.PathLike[str]) ->
     with open(target, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(
-            ["submission", "chapter", *labels, "total", "max_total", "status", "failures"]
+            [
+                "submission",
+                "chapter",
+                *labels,
+                "total",
+                "max_total",
+                "status",
+                "failures",
+                "to_mark_by_hand",
+            ]
         )
         for result in results:
             writer.writerow(
@@ -721,6 +963,9 @@ def write_grades(results: Iterable[GradeResult], out: str | os.PathLike[str]) ->
                     _show(result.max_total),
                     result.status,
                     "; ".join(f"{label}: {error}" for label, error in result.failures.items()),
+                    "; ".join(
+                        f"{label} ({_show(points)} pt)" for label, points in result.to_mark.items()
+                    ),
                 ]
             )
     return target
