@@ -8,6 +8,10 @@ Subcommands:
         outputs (every chapter when none is named).
     assignments: the chapters' exercises as assignments: ``list`` them, ``release`` student
         versions, ``grade`` submissions, ``annotate`` chapters with nbgrader metadata.
+    sweep: run an experiment over a grid of values (seeds, parameters), locally or on SLURM,
+        into ``book/results/<experiment>/<sweep>/``, and summarize it.
+    summarize: write a sweep folder's ``summary.csv`` and ``summary.json`` (mean, sd, 95%
+        interval and n over seeds per grid point and metric).
     reproduces: write the page "What reproduces" (``book/reproduces.md``) from every chapter's
         claims and the committed results (``--check``: fail if it is stale).
 
@@ -15,6 +19,8 @@ Examples::
 
     python -m beyond_mle list
     python -m beyond_mle run differentiable_bleu --preset paper -p device cuda -p seed 1
+    python -m beyond_mle sweep bce_loss --grid seed=0:5000:1000 --jobs 2
+    python -m beyond_mle summarize book/results/bce_loss/sweep-book+seed=0:5000:1000
     python -m beyond_mle execute book/bleu/differentiable_bleu.ipynb
     python -m beyond_mle assignments release --out student/ bce_loss
     python -m beyond_mle assignments grade submissions/ --out grades.csv
@@ -145,6 +151,53 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    from beyond_mle.experiments.sweep import SlurmOptions, run_sweep
+
+    slurm = SlurmOptions(
+        partition=args.partition,
+        time_min=args.time,
+        gpus=args.gpus,
+        mem_gb=args.mem,
+        cpus=args.cpus,
+        array_parallelism=args.array_parallelism,
+    )
+    sweep = run_sweep(
+        args.experiment,
+        args.preset,
+        args.grid,
+        _overrides(args.param),
+        name=args.name,
+        backend=args.backend,
+        jobs=args.jobs,
+        slurm=slurm,
+        root=args.root,
+        progress=not args.no_progress,
+        allow_dirty=args.allow_dirty,
+    )
+    counts: dict[str, int] = {}
+    for cell in sweep.cells:
+        counts[cell.status] = counts.get(cell.status, 0) + 1
+    root = Path(args.root) if args.root else None
+    from beyond_mle.experiments.paths import find_root
+
+    folder = sweep.folder(find_root(root))
+    tally = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    print(f"sweep {sweep.name}: {len(sweep.cells)} cells ({tally}); {_shown_path(folder)}")
+    for cell in sweep.cells:
+        if cell.status == "failed":
+            _error(f"cell {cell.folder}: {cell.error.splitlines()[0] if cell.error else ''}")
+    return 1 if counts.get("failed") else 0
+
+
+def _summarize(args: argparse.Namespace) -> int:
+    from beyond_mle.experiments.sweep import summarize
+
+    for path in summarize(args.folder):
+        print(f"written: {_shown_path(path)}")
+    return 0
+
+
 def _execute(args: argparse.Namespace) -> int:
     """Refresh the notebooks named (or every chapter), one line each; 1 if any failed."""
     if args.notebooks:
@@ -215,6 +268,70 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
         help="run even with uncommitted changes to tracked files (recorded in provenance.json)",
     )
     parser.set_defaults(handler=_run)
+
+
+def _add_sweep(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "sweep",
+        help="run an experiment over a grid of values, locally or on SLURM",
+        description=(
+            "Expand the --grid axes into cells and run each through the runner into "
+            "book/results/<experiment>/<sweep>/<cell>/, with the manifest sweep.json, then "
+            "write summary.csv and summary.json. Rerunning resumes: cells already run with the "
+            "same parameters at the same clean revision are kept; failed ones run again."
+        ),
+    )
+    parser.add_argument("experiment", help="an experiment name (see 'list')")
+    parser.add_argument("--preset", default="book", help="the preset of every cell")
+    parser.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="NAME=VALUES",
+        help="an axis (repeatable): seed=0:5 (a range), lr=1e-3,3e-3 (a list); a list "
+        "parameter's values are separated by ';'",
+    )
+    parser.add_argument(
+        "-p",
+        "--param",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("KEY", "VALUE"),
+        help="a fixed override for every cell (repeatable)",
+    )
+    parser.add_argument("--name", default=None, help="the sweep's folder name")
+    parser.add_argument("--backend", choices=("local", "slurm"), default="local")
+    parser.add_argument(
+        "--jobs", type=_positive_int, default=1, help="local: cells at once (a process each)"
+    )
+    slurm = parser.add_argument_group("slurm backend (one job array, through submitit)")
+    slurm.add_argument("--partition", default="", help="the partition (default: the cluster's)")
+    slurm.add_argument("--time", type=_positive_int, default=60, help="minutes per cell")
+    slurm.add_argument("--gpus", type=int, default=0, help="GPUs per task")
+    slurm.add_argument("--mem", type=int, default=0, help="GB of memory per job")
+    slurm.add_argument("--cpus", type=_positive_int, default=2, help="CPUs per task")
+    slurm.add_argument(
+        "--array-parallelism", type=int, default=0, help="cells at once (0: no limit)"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--root", default=None, help="the repository root (default: found)")
+    parser.add_argument(
+        "--allow-dirty",
+        action="store_true",
+        help="run even with uncommitted changes to tracked files (cells are then never kept)",
+    )
+    parser.set_defaults(handler=_sweep)
+    summary = commands.add_parser(
+        "summarize",
+        help="write a sweep folder's summary.csv and summary.json",
+        description=(
+            "Per grid point (all axes but seed) and metric (each number in results.json): "
+            "mean, standard deviation, 95% interval (Student t over seeds) and n."
+        ),
+    )
+    summary.add_argument("folder", help="the sweep folder (book/results/<experiment>/<sweep>)")
+    summary.set_defaults(handler=_summarize)
 
 
 def _add_execute(commands: argparse._SubParsersAction) -> None:
@@ -435,6 +552,7 @@ def _add_reproduces(commands: argparse._SubParsersAction) -> None:
 SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_list,
     _add_run,
+    _add_sweep,
     _add_execute,
     _add_assignments,
     _add_reproduces,

@@ -308,6 +308,7 @@ def run_experiment(
     root: str | os.PathLike[str] | None = None,
     progress: bool = True,
     allow_dirty: bool = False,
+    folder: str | None = None,
 ) -> Path:
     """Execute an experiment's notebook and store its results, provenance and executed copy.
 
@@ -327,6 +328,8 @@ def run_experiment(
         progress: show papermill's bar over the notebook's cells.
         allow_dirty: run even when tracked files differ from the git revision (recorded in
             the provenance as ``git.allowed_dirty``); refused otherwise.
+        folder: the results folder relative to ``book/results/<name>`` (a sweep's cells are
+            ``<sweep>/<cell>``); by default named from the preset and the changed values.
 
     Returns:
         The results folder, ``<root>/book/results/<name>/<preset>`` or, when overrides change
@@ -355,12 +358,15 @@ def run_experiment(
     check_notebook_parameters(experiment, notebook)
     git = check_clean_tree(root, allow_dirty)
 
-    folder = result_folder_name(preset, changed)
+    if folder is None:
+        folder = result_folder_name(preset, changed)
+    elif not folder or Path(folder).is_absolute() or ".." in Path(folder).parts:
+        raise ExperimentError(f"folder must be a relative path inside the results, got {folder!r}")
     experiment_folder = root / RESULTS_FOLDER / experiment.name
     final = experiment_folder / folder
     label = f"experiment {experiment.name!r} (folder {folder})"
-    experiment_folder.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(prefix=f".partial-{folder}-", dir=experiment_folder))
+    final.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".partial-{final.name}-", dir=final.parent))
     try:
         _execute(experiment, preset, changed, parameters, root, partial, final, progress, git)
         _swap_in(partial, final)
