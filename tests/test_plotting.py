@@ -17,6 +17,7 @@ from beyond_mle.plotting import (  # noqa: E402
     figure_size,
     legend_below,
     match_matrix,
+    metric_band,
     score_curves,
     set_theme,
     subplots,
@@ -78,3 +79,22 @@ def test_legend_below_replaces_the_panel_legends():
     legend = legend_below(fig)
     assert all(ax.get_legend() is None for ax in axes) and fig.legends == [legend]
     plt.close(fig)
+
+
+def test_metric_band_draws_the_mean_and_its_interval():
+    summary = pd.DataFrame(
+        {
+            "lr": [0.1, 0.01, 0.1],
+            "metric": ["loss", "loss", "acc"],
+            "n": [5, 5, 5],
+            "mean": [1.0, 2.0, 0.5],
+            "ci_low": [0.5, 1.5, 0.4],
+            "ci_high": [1.5, 2.5, 0.6],
+        }
+    )
+    ax = metric_band(summary, "loss", "lr")
+    assert list(ax.lines[0].get_xdata()) == [0.01, 0.1] and ax.collections
+    assert ax.get_xlabel() == "lr" and "n = 5" in ax.lines[0].get_label()
+    with pytest.raises(ValueError, match="no summary row"):
+        metric_band(summary, "missing", "lr")
+    plt.close(ax.figure)

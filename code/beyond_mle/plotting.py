@@ -32,6 +32,7 @@ __all__ = [
     "PALETTE",
     "figure_size",
     "legend_below",
+    "metric_band",
     "match_matrix",
     "score_curves",
     "set_theme",
@@ -382,3 +383,49 @@ def score_curves(
     legend_below(fig, flat[0], ncol=len(metrics) if len(labels) > 2 else 2 * len(metrics))
     fig.suptitle(title)
     return fig
+
+
+def metric_band(
+    summary,
+    metric: str,
+    axis: str,
+    *,
+    ax: Axes | None = None,
+    label: str | None = None,
+    color: Any = None,
+    where: dict[str, Any] | None = None,
+) -> Axes:
+    """A sweep's metric against one grid axis: the mean over seeds, its 95% interval as a band.
+
+    Args:
+        summary: a sweep summary (``summary.csv`` as a DataFrame: columns ``metric``, ``mean``,
+            ``ci_low``, ``ci_high``, ``n`` and one per grid axis other than the seed).
+        metric: the metric's name (a dotted path of ``results.json``).
+        axis: the grid axis along the horizontal axis.
+        ax: where to draw; a new figure when ``None``.
+        label: the line's legend label (default: the metric, with n).
+        color: the line's colour.
+        where: values of the other grid axes to select, e.g. ``{"vocab": 50}``.
+
+    Returns:
+        The axes drawn on.
+
+    Raises:
+        ValueError: no row of the summary has that metric (and selection).
+    """
+    rows = summary[summary["metric"] == metric]
+    for key, value in (where or {}).items():
+        rows = rows[rows[key].astype(str) == str(value)]
+    if rows.empty:
+        raise ValueError(f"metric_band: no summary row for metric {metric!r} with {where or {}}")
+    rows = rows.sort_values(axis)
+    if ax is None:
+        _, ax = plt.subplots(figsize=figure_size(1))
+    n = int(rows["n"].min())
+    line = ax.plot(rows[axis], rows["mean"], marker="o", color=color,
+                   label=label or f"{metric} (n = {n})")[0]  # fmt: skip
+    ax.fill_between(rows[axis], rows["ci_low"], rows["ci_high"], color=line.get_color(),
+                    alpha=0.2, linewidth=0)  # fmt: skip
+    ax.set_xlabel(axis)
+    ax.set_ylabel(metric)
+    return ax
