@@ -1,9 +1,10 @@
 """pytest configuration for the chapters, which nbval runs (``make nbval``).
 
-Before any kernel starts, progress bars are turned off and ``MPLBACKEND`` is removed, so that
-matplotlib keeps the kernel's inline backend: a non-interactive backend exported for the unit
-tests would make ``plt.show()`` warn and drop the figures a committed notebook holds. When
-outputs are compared, standard error (warnings, progress bars) is left out, as images already are.
+Before any kernel starts, progress bars are turned off and ``MPLBACKEND`` is removed, so
+that matplotlib keeps the kernel's inline backend: a non-interactive backend exported
+for the unit tests would make ``plt.show()`` warn and drop the figures a committed
+notebook holds. When outputs are compared, standard error (warnings, progress bars) is
+left out, as images already are.
 """
 
 import os

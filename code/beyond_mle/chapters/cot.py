@@ -333,7 +333,7 @@ class CotConfig(ChapterConfig):
         8, low=2, high=10_000, help="batches per gradient comparison of gamma 0 and 1"
     )
     use_oracle_file: bool = param(
-        True, help="use the benchmark oracle file when present and the shape fits"
+        True, help="use the benchmark's oracle file if present and it fits"
     )
 
     def check(self) -> None:

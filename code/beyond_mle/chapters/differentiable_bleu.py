@@ -407,7 +407,7 @@ class DifferentiableBleuConfig(ChapterConfig):
         0.5,
         low=-10.0,
         high=100.0,
-        help="margin of the reference token's logit over the largest noise logit",
+        help="margin of the reference logit over the largest noise logit",
     )
 
 

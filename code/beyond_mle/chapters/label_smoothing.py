@@ -776,7 +776,7 @@ class LabelSmoothingConfig(ChapterConfig):
     }
 
     lambdas: tuple[float, ...] = param(
-        (0.0, 0.1, 0.2, 0.3), low=0.0, high=1.0, help="smoothing amounts drawn in the regime figure"
+        (0.0, 0.1, 0.2, 0.3), low=0.0, high=1.0, help="smoothing amounts of the regime figure"
     )
     fake_smoothing: float = param(
         0.2, low=0.0, high=1.0, help="lambda_1, the fake class's target for real"
@@ -1095,3 +1095,6 @@ CLAIMS = (
         test=Identity(0.0, 1e-10),
     ),
 )
+
+
+# ----- what the chapter shows of the package's code -----------------------------------------------

@@ -324,10 +324,7 @@ class OptimalTransportConfig(ChapterConfig):
     batch: int = param(32, low=1, high=100_000, help="sentence pairs per step")
     steps: int = param(200, low=1, high=1_000_000, help="Adam steps per condition")
     pretrain_steps: int = param(
-        100,
-        low=0,
-        high=1_000_000,
-        help="maximum-likelihood steps shared by both conditions before the OT loss is added",
+        100, low=0, high=1_000_000, help="MLE steps shared by both conditions before the OT loss"
     )
     lr: float = param(0.003, low=1e-6, high=10.0, help="Adam's learning rate")
     clip_grad_norm: float = param(

@@ -78,11 +78,11 @@ def _check_logits(logits: Tensor) -> None:
 
 
 def bit_cross_entropies(logits: Tensor, reference_bits: Sequence[int]) -> Tensor:
-    r"""The sub-losses :math:`J_{ij} = \mathrm{CE}(\sigma(h_i), r_j)` of every position pair.
+    r"""The sub-losses :math:`J_{ij} = \mathrm{CE}(\sigma(h_i), r_j)` of all pairs.
 
     .. math::
-        J_{ij} = -r_j \log \sigma(h_i) - (1 - r_j) \log(1 - \sigma(h_i)), \qquad
-        \frac{\partial J_{ij}}{\partial h_i} = \sigma(h_i) - r_j
+        J_{ij} = -r_j \log \sigma(h_i) - (1 - r_j) \log(1 - \sigma(h_i)),
+        \qquad \frac{\partial J_{ij}}{\partial h_i} = \sigma(h_i) - r_j
 
     (the caricature of appendix D of Casas et al. 2018: hypothesis position :math:`i` is
     compared with reference position :math:`j` whatever the two positions are).
@@ -100,10 +100,15 @@ def bit_cross_entropies(logits: Tensor, reference_bits: Sequence[int]) -> Tensor
         True
     """
     if logits.dim() != 2:
-        raise ValueError(f"logits must have shape (points, n_hyp), got {tuple(logits.shape)}")
+        raise ValueError(
+            f"logits must have shape (points, n_hyp), got {tuple(logits.shape)}",
+        )
     if len(reference_bits) == 0 or any(bit not in (0, 1) for bit in reference_bits):
-        raise ValueError(f"reference_bits must be a non-empty list of 0/1, got {reference_bits!r}")
-    ref = torch.tensor(reference_bits, dtype=logits.dtype, device=logits.device)  # (n_ref,)
+        raise ValueError(
+            f"reference_bits must be a non-empty list of 0/1, got {reference_bits!r}",
+        )
+    # (n_ref,)
+    ref = torch.tensor(reference_bits, dtype=logits.dtype, device=logits.device)
     h = logits.unsqueeze(-1).expand(-1, -1, ref.numel())  # (P, n_hyp, n_ref)
     return F.binary_cross_entropy_with_logits(h, ref.expand_as(h), reduction="none")
 

@@ -100,6 +100,9 @@ GAN_START_MEAN = 1.5
 GAN_START_STD = 0.6
 
 
+# ----- the package's code as the chapter shows it --------------------------------------------
+
+
 # ----- sequences of length two -------------------------------------------------------------------
 
 

@@ -168,7 +168,7 @@ class SequenceReversalConfig(ChapterConfig):
     )
     conditions: str = param(
         "ce-teacher,ce-free,gleu-soft,bleu-soft,gleu-gumbel",
-        help="comma-separated training conditions",
+        help="training runs",
     )
 
     def check(self) -> None:
@@ -214,13 +214,14 @@ def condition_loss(
         \log \mathrm{softmax}(\mathrm{logits}_{bt})[y_{bt}], \qquad
         \mathcal{L}_{\mathrm{GLEU}} = -\log(\mathrm{GLEU}(q, y) + \epsilon)
 
-    (:math:`N` the number of target words and EOS tokens; :math:`q` the distributions the decoder
-    fed itself, the softmax or the Gumbel samples; BLEU as GLEU; Casas et al. 2018, appendix C.)
+    (:math:`N` the number of target words and EOS tokens; :math:`q` the distributions
+    the decoder fed itself, the softmax or the Gumbel samples; BLEU as GLEU; Casas et
+    al. 2018, appendix C.)
 
     Args:
         model: the seq2seq model.
         sources: token ids ``(batch, source_length)``.
-        targets: token ids ``(batch, target_length)``: the reversed words, EOS, then PAD.
+        targets: token ids ``(batch, target_length)``: the reversed words, EOS, PAD.
         condition: a name of :data:`CONDITIONS`.
         temperature: the Gumbel-softmax temperature.
         generator: the random source of the Gumbel noise.
@@ -229,13 +230,20 @@ def condition_loss(
         A scalar tensor.
     """
     if condition not in CONDITIONS:
-        raise ValueError(f"condition must be one of {', '.join(CONDITIONS)}, got {condition!r}")
+        raise ValueError(
+            f"condition must be one of {', '.join(CONDITIONS)}, got {condition!r}",
+        )
     spec = CONDITIONS[condition]
     out = model(
-        sources, targets=targets, feeding=spec.feeding, temperature=temperature, generator=generator
+        sources,
+        targets=targets,
+        feeding=spec.feeding,
+        temperature=temperature,
+        generator=generator,
     )
     if spec.loss == "ce":
-        # (B, V, T) against (B, T); PAD only follows EOS, so it marks what is not the sentence
+        # (B, V, T) against (B, T); PAD only follows EOS, so it marks what is not the
+        # sentence
         return F.cross_entropy(out.logits.transpose(1, 2), targets, ignore_index=PAD)
     score_loss = gleu_loss if spec.loss == "gleu" else bleu_loss
     return score_loss(out.fed, targets, eos_id=EOS)  # corpus-level, on the batch

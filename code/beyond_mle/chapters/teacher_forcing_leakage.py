@@ -132,7 +132,7 @@ class TeacherForcingLeakageConfig(ChapterConfig):
         1.0, low=1e-3, high=100.0, help="Gumbel-softmax temperature of the GLEU loss"
     )
     gumbel_hard: bool = param(
-        False, help="straight-through (one-hot) Gumbel samples instead of section 3.4's soft ones"
+        False, help="straight-through (one-hot) Gumbel samples, not soft ones"
     )
     clip_grad_norm: float = param(
         1.0, low=1e-3, high=1e6, help="clip the gradients' global norm to this value"
@@ -304,18 +304,21 @@ def leakage_loss(
     hard: bool = False,
     generator: torch.Generator | None = None,
 ) -> Tensor:
-    r"""A teacher-forced training loss: token cross-entropy or the GLEU loss of Gumbel samples.
+    r"""A teacher-forced training loss: cross-entropy or the GLEU of Gumbel samples.
 
     .. math::
-        \mathcal{L}_{\mathrm{xent}} = -\frac{1}{\sum_b (\ell_b + 1)} \sum_b \sum_{t=0}^{\ell_b}
-            \log p_\theta(y_{b,t} \mid x_b, y_{b,<t}), \qquad
-        \mathcal{L}_{\mathrm{GLEU}} = -\log\bigl(\mathrm{GLEU}(\tilde y, y) + \epsilon\bigr)
+        \mathcal{L}_{\mathrm{xent}} = -\frac{1}{\sum_b (\ell_b + 1)}
+            \sum_b \sum_{t=0}^{\ell_b} \log p_\theta(y_{b,t} \mid x_b, y_{b,<t}),
+        \qquad
+        \mathcal{L}_{\mathrm{GLEU}}
+            = -\log\bigl(\mathrm{GLEU}(\tilde y, y) + \epsilon\bigr)
 
-    where :math:`\tilde y_t = \mathrm{softmax}((\log p_\theta(\cdot \mid x, y_{<t}) + g_t) / \tau)`
-    is a soft Gumbel-softmax sample of the teacher-forced distribution (:math:`g_t` Gumbel noise),
-    the coupling of section 3.4 of Casas et al. (2018), or with ``hard=True`` its straight-through
-    version (one-hot forward, the soft sample's gradient backward), and GLEU is the corpus-level
-    differentiable GLEU of :func:`beyond_mle.bleu.gleu_loss`.
+    where :math:`\tilde y_t = \mathrm{softmax}((\log p_\theta(\cdot \mid x, y_{<t})
+    + g_t) / \tau)` is a soft Gumbel-softmax sample of the teacher-forced distribution
+    (:math:`g_t` Gumbel noise), the coupling of section 3.4 of Casas et al. (2018), or
+    with ``hard=True`` its straight-through version (one-hot forward, the soft sample's
+    gradient backward), and GLEU is the corpus-level differentiable GLEU of
+    :func:`beyond_mle.bleu.gleu_loss`.
 
     Args:
         model: the decoder-only model.
@@ -330,13 +333,17 @@ def leakage_loss(
         A scalar tensor.
     """
     if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {', '.join(map(repr, LOSSES))}; got {loss!r}")
+        raise ValueError(
+            f"loss must be one of {', '.join(map(repr, LOSSES))}; got {loss!r}",
+        )
     if not gumbel_temperature > 0:
         raise ValueError(f"gumbel_temperature must be > 0, got {gumbel_temperature}")
     logits = teacher_forced_logits(model, sources, targets)  # (B, L, V)
-    if loss == "xent":  # PAD follows EOS only, so ignoring it keeps the words and the EOS
+    if loss == "xent":
+        # PAD follows EOS only, so ignoring it keeps the words and the EOS
         return F.cross_entropy(logits.transpose(1, 2), targets, ignore_index=PAD)
-    # (B, L, V): soft samples on the simplex, or one-hot ones with the soft samples' gradient
+    # (B, L, V): soft samples on the simplex, or one-hot ones with the soft samples'
+    # gradient
     samples = gumbel_softmax(logits, gumbel_temperature, hard=hard, generator=generator)
     return gleu_loss(samples, targets, eos_id=EOS)
 

@@ -67,17 +67,24 @@ def _check_loss(loss: str) -> None:
         raise ValueError(f"loss must be one of {', '.join(map(repr, LOSSES))}; got {loss!r}")
 
 
-def copying_loss(logits: Tensor, references: Tensor, loss: str, *, eos_id: int = EOS) -> Tensor:
+def copying_loss(
+    logits: Tensor,
+    references: Tensor,
+    loss: str,
+    *,
+    eos_id: int = EOS,
+) -> Tensor:
     r"""The training loss of free logits against fixed references.
 
     .. math::
-        \mathcal{L}_{\mathrm{BLEU}} = -\log(\mathrm{BLEU}(\mathrm{softmax}(z), r) + \epsilon),
+        \mathcal{L}_{\mathrm{BLEU}}
+        = -\log(\mathrm{BLEU}(\mathrm{softmax}(z), r) + \epsilon),
         \qquad
-        \mathcal{L}_{\mathrm{CE}} = -\frac{1}{\sum_b (\ell_b + 1)} \sum_b \sum_{i \le \ell_b}
-        \log \mathrm{softmax}(z_{b,i})[r_{b,i}]
+        \mathcal{L}_{\mathrm{CE}} = -\frac{1}{\sum_b (\ell_b + 1)}
+        \sum_b \sum_{i \le \ell_b} \log \mathrm{softmax}(z_{b,i})[r_{b,i}]
 
-    (GLEU as BLEU; :math:`\ell_b` words then EOS in reference :math:`b`; Casas et al. 2018,
-    appendix B).
+    (GLEU as BLEU; :math:`\ell_b` words then EOS in reference :math:`b`; Casas et al.
+    2018, appendix B).
 
     Args:
         logits: shape ``(batch, length, vocab)``.
@@ -91,18 +98,20 @@ def copying_loss(logits: Tensor, references: Tensor, loss: str, *, eos_id: int =
     Example:
         >>> refs = torch.tensor([[2, 3, 4, 2, 1, 0]])  # four words, EOS, PAD
         >>> logits = 30.0 * torch.nn.functional.one_hot(refs, 5).double()
-        >>> [abs(round(copying_loss(logits, refs, name).item(), 4)) for name in LOSSES]
+        >>> [abs(round(copying_loss(logits, refs, name).item(), 4))
+        ...  for name in LOSSES]
         [0.0, 0.0, 0.0]
     """
     _check_loss(loss)
     if logits.dim() != 3 or references.shape != logits.shape[:2]:
         raise ValueError(
-            "logits must have shape (batch, length, vocab) and references (batch, length); "
-            f"got {tuple(logits.shape)} and {tuple(references.shape)}"
+            "logits must have shape (batch, length, vocab) and references "
+            f"(batch, length); got {tuple(logits.shape)} and {tuple(references.shape)}"
         )
     if loss == "ce":
         # positions after the first EOS are not part of the sentence: ignore them
-        after_eos = (references == eos_id).long().cumsum(1) - (references == eos_id).long()
+        is_eos = (references == eos_id).long()
+        after_eos = is_eos.cumsum(1) - is_eos
         targets = references.masked_fill(after_eos > 0, -100)  # (B, L)
         return F.cross_entropy(logits.transpose(1, 2), targets, ignore_index=-100)
     probs = torch.softmax(logits, dim=-1)  # (B, L, V)
