@@ -19,6 +19,7 @@ from beyond_mle.plotting import (  # noqa: E402
     match_matrix,
     metric_band,
     score_curves,
+    seed_intervals,
     set_theme,
     subplots,
 )
@@ -97,4 +98,17 @@ def test_metric_band_draws_the_mean_and_its_interval():
     assert ax.get_xlabel() == "lr" and "n = 5" in ax.lines[0].get_label()
     with pytest.raises(ValueError, match="no summary row"):
         metric_band(summary, "missing", "lr")
+    plt.close(ax.figure)
+
+
+def test_seed_intervals_draw_one_row_per_table_row():
+    table = pd.DataFrame(
+        {"label": ["a", "b"], "mean": [1.0, 2.0], "ci_low": [0.5, float("nan")],
+         "ci_high": [1.5, float("nan")], "n": [5, 1]}
+    )  # fmt: skip
+    ax = seed_intervals(table, xlabel="score")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
+    assert ax.get_xlabel() == "score" and "1 seeds" in ax.get_title()
+    with pytest.raises(ValueError, match="labels must name 2 rows"):
+        seed_intervals(table, xlabel="x", labels=["only one"])
     plt.close(ax.figure)

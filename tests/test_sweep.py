@@ -232,3 +232,44 @@ def test_local_workers_run_real_kernels_one_process_each(root):
         json.loads((folder / f"n={n}" / "results.json").read_text())["total"] for n in (1, 2, 3)
     ]
     assert totals == [0, 1, 5]
+
+
+def test_tables_in_results_are_summarized_cell_by_cell():
+    from beyond_mle.experiments.sweep import _scalars
+
+    results = {
+        "summary": {"objective": ["ce", "bleu"], "length": [8, 8], "final": [1.0, 0.25]},
+        "history": [{"step": 0.0, "loss": 2.0}, {"step": 10.0, "loss": 1.5}],
+        "levels": {"chance": 0.5, "echo": True, "name": "x"},
+        "curve": [0.1, 0.2],
+    }
+    assert _scalars(results) == {
+        "summary.final[0: objective=ce, length=8]": 1.0,
+        "summary.final[1: objective=bleu, length=8]": 0.25,
+        "history.step[0]": 0.0,
+        "history.loss[0]": 2.0,
+        "history.step[1]": 10.0,
+        "history.loss[1]": 1.5,
+        "levels.chance": 0.5,
+        "levels.echo": 1.0,
+        "curve[0]": 0.1,
+        "curve[1]": 0.2,
+    }
+
+
+def test_table_intervals_pick_one_column_in_row_order():
+    import pandas as pd
+
+    from beyond_mle.experiments.sweep import table_intervals
+
+    summary = pd.DataFrame(
+        {
+            "metric": ["t.x[1: k=b]", "t.x[0: k=a]", "t.y[0: k=a]", "other"],
+            "n": [5, 5, 5, 5], "mean": [2.0, 1.0, 3.0, 0.0],
+            "std": [0.1] * 4, "ci_low": [1.9, 0.9, 2.9, 0.0], "ci_high": [2.1, 1.1, 3.1, 0.0],
+        }
+    )  # fmt: skip
+    table = table_intervals(summary, "t", "x")
+    assert list(table["label"]) == ["k=a", "k=b"] and list(table["mean"]) == [1.0, 2.0]
+    with pytest.raises(ValueError, match="no column 'z'"):
+        table_intervals(summary, "t", "z")

@@ -33,6 +33,7 @@ __all__ = [
     "figure_size",
     "legend_below",
     "metric_band",
+    "seed_intervals",
     "match_matrix",
     "score_curves",
     "set_theme",
@@ -428,4 +429,43 @@ def metric_band(
                     alpha=0.2, linewidth=0)  # fmt: skip
     ax.set_xlabel(axis)
     ax.set_ylabel(metric)
+    return ax
+
+
+def seed_intervals(
+    table,
+    *,
+    ax: Axes | None = None,
+    xlabel: str,
+    labels: Sequence[str] | None = None,
+    color: Any = None,
+) -> Axes:
+    """Each row's mean over the seeds with its 95% interval, one horizontal line per row.
+
+    Args:
+        table: rows of :func:`beyond_mle.experiments.sweep.table_intervals`.
+        ax: where to draw; a new figure when ``None``.
+        xlabel: the quantity and its unit.
+        labels: the rows' names (default: the table's labels).
+        color: the points' colour.
+
+    Returns:
+        The axes drawn on.
+    """
+    names = list(labels) if labels is not None else list(table["label"])
+    if len(names) != len(table):
+        raise ValueError(f"labels must name {len(table)} rows, got {len(names)}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=figure_size(1, aspect=0.12 * len(table) + 0.2))
+    y = np.arange(len(table))[::-1]
+    mean = table["mean"].to_numpy(dtype=float)
+    low = table["ci_low"].to_numpy(dtype=float)
+    high = table["ci_high"].to_numpy(dtype=float)
+    known = np.isfinite(low) & np.isfinite(high)  # no interval for a single seed
+    errors = np.vstack([np.where(known, mean - low, 0.0), np.where(known, high - mean, 0.0)])
+    ax.errorbar(mean, y, xerr=errors, fmt="o", color=color or PALETTE[0], capsize=3)
+    ax.set_yticks(y, names)
+    ax.set_xlabel(xlabel)
+    n = int(table["n"].min())
+    ax.set_title(f"mean and 95% interval over {n} seeds")
     return ax

@@ -11,6 +11,7 @@ verdict, or what the paper-scale run still needs.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -51,24 +52,47 @@ class Run:
         return int(self.provenance["parameters"]["seed"])
 
 
+def _run_folders(folder: Path) -> list[tuple[str, Path]]:
+    """``(name, path)`` of each run under an experiment's folder, sweep cells included.
+
+    A folder holding a sweep manifest is a sweep: its cells are runs named
+    ``<sweep>/<cell>``.
+    """
+    from beyond_mle.experiments.sweep import MANIFEST
+
+    found = []
+    for run in sorted(folder.iterdir()):
+        if run.name.startswith(".") or not run.is_dir():
+            continue
+        if (run / MANIFEST).is_file():
+            found += [(f"{run.name}/{cell.name}", cell) for cell in sorted(run.iterdir())]
+        else:
+            found.append((run.name, run))
+    return found
+
+
 def committed_runs(root: str | os.PathLike[str] | None = None) -> list[Run]:
-    """Every run committed under ``book/results`` that has results and provenance, sorted."""
+    """Every run committed under ``book/results`` that has results and provenance, sorted.
+
+    Runs are the folders under ``book/results/<experiment>/`` and the cells of the sweeps
+    there (``seeds/seed=1000``: the book-scale seeds are the sweep ``seeds``).
+    """
     root = find_root() if root is None else Path(root)
     runs = []
     for experiment in sorted(EXPERIMENTS):
         folder = root / RESULTS_FOLDER / experiment
         if not folder.is_dir():
             continue
-        for run in sorted(folder.iterdir()):
+        for name, run in _run_folders(folder):
             results, provenance = run / "results.json", run / "provenance.json"
-            if run.name.startswith(".") or not (results.is_file() and provenance.is_file()):
+            if not (results.is_file() and provenance.is_file()):
                 continue
             provenance_data = json.loads(provenance.read_text(encoding="utf-8"))
             scale = run_scale(experiment, provenance_data["parameters"])
             runs.append(
                 Run(
                     experiment,
-                    run.name,
+                    name,
                     scale,
                     json.loads(results.read_text(encoding="utf-8")),
                     provenance_data,
@@ -86,15 +110,22 @@ def _number(value: float) -> str:
 
 
 def _book_column(claim: Claim, runs: Sequence[Run]) -> tuple[str, str, str]:
-    """Ours at book scale (seed 0, and the range over the seeds), the verdict and its kind."""
+    """Ours at book scale (mean, 95% interval, n and range over the seeds), the verdict."""
+    from beyond_mle.experiments.sweep import mean_interval
+
     if not runs:
         return "-", "pending: no book-scale run committed", "pending"
     evaluations = [claim.evaluate(run.results, "book") for run in runs]
-    first = min(zip(runs, evaluations, strict=True), key=lambda pair: pair[0].seed)[1]
-    values = [evaluation.value for evaluation in evaluations]
-    ours = _number(first.value)
-    if len(values) > 1:
-        ours += f" ({_number(min(values))} to {_number(max(values))})"
+    values = [float(evaluation.value) for evaluation in evaluations]
+    if len(values) > 1 and all(math.isfinite(value) for value in values):
+        mean, low, high = mean_interval(values)
+        ours = (
+            f"{_number(mean)} [{_number(low)}, {_number(high)}], n = {len(values)} "
+            f"(range {_number(min(values))} to {_number(max(values))})"
+        )
+    else:
+        first = min(zip(runs, evaluations, strict=True), key=lambda pair: pair[0].seed)[1]
+        ours = _number(first.value)
     if "book" not in claim.scales:
         text = "not decided at book scale: the seeds' spread is wider than the effect"
         return ours, text, "not decided"
@@ -213,10 +244,12 @@ def render_page(root: str | os.PathLike[str] | None = None) -> str:
         seeds = sorted(run.seed for run in book_runs)
         notebook = Path(spec.notebook)
         link = os.path.relpath(notebook.with_suffix(""), PAGE.parent)
+        sweeps = sorted({run.folder.split("/")[0] for run in book_runs if "/" in run.folder})
+        where = f" (the sweep `{sweeps[0]}`)" if len(sweeps) == 1 else ""
         described = (
-            f"Book scale: {len(seeds)} runs at the chapter's defaults, seeds "
-            f"{', '.join(map(str, seeds))}; the seed-0 value is shown, the range over the seeds "
-            "in brackets."
+            f"Book scale: {len(seeds)} runs at the chapter's defaults{where}, seeds "
+            f"{', '.join(map(str, seeds))}; shown: the mean over the seeds, its 95% interval "
+            "in square brackets, n, and the range."
             if seeds
             else "No book-scale run is committed."
         )
@@ -262,13 +295,15 @@ is committed), and the verdict of each. A claim that our run contradicts stays, 
 How the tests are set. An identity's tolerance comes from the arithmetic (agreement in float64 with
 a reference implementation or a closed form). A training outcome changes with the seed, and with the
 processor and thread count, since a seed fixes the random numbers and not the last bits of the
-arithmetic. Every experiment was therefore run at book scale with five seeds (committed under
-`book/results/<experiment>/book` and `book+seed=N`), and the bounds of each interval and the margin
-of each ordering leave every one of those runs at least {SPREAD_MARGIN:g} standard deviations (over
-the seeds) from the boundary, so that a rerun elsewhere is decided the same way. Where that is not
-possible at book scale, the claim is decided at paper scale only. The tests of the package check
-these rules on the committed runs, and check that this page is current: it is written by
-`python -m beyond_mle reproduces`.
+arithmetic. Every experiment was therefore run at book scale with five seeds, as one sweep
+(`python -m beyond_mle sweep <experiment> --grid seed=0:5000:1000 --name seeds`, committed under
+`book/results/<experiment>/seeds/`), and the bounds of each interval and the margin of each
+ordering leave every one of those runs at least {SPREAD_MARGIN:g} standard deviations (over the
+seeds) from the boundary, so that a rerun elsewhere is decided the same way. The value shown
+is the mean over the seeds, then its 95% interval in square brackets (mean ± t(0.975, n − 1) ·
+sd / √n, with sd over the seeds), n and the range. Where that is not possible at book scale, the
+claim is decided at paper scale only. The tests of the package check these rules on the committed
+runs, and check that this page is current: it is written by `python -m beyond_mle reproduces`.
 """
     return header + "\n" + "\n".join(overview) + "\n\n" + "\n\n".join(sections) + "\n"
 

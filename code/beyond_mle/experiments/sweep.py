@@ -24,6 +24,7 @@ import json
 import math
 import os
 import re
+import statistics
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -52,10 +53,12 @@ __all__ = [
     "Sweep",
     "SweepCell",
     "load_summary",
+    "mean_interval",
     "parse_grid",
     "plan_sweep",
     "run_sweep",
     "summarize",
+    "table_intervals",
 ]
 
 MANIFEST = "sweep.json"
@@ -443,16 +446,71 @@ def _run_slurm(todo, payloads, options: SlurmOptions, folder: Path, record) -> N
             time.sleep(1.0)
 
 
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int | float) and math.isfinite(float(value)):
+        return float(value)
+    return None
+
+
+def _rows(value: Any) -> list[dict[str, Any]] | None:
+    """A table's rows: from a dict of equal-length lists (columns) or a list of dicts."""
+    if isinstance(value, Mapping) and value and all(isinstance(v, list) for v in value.values()):
+        lengths = {len(v) for v in value.values()}
+        if len(lengths) == 1 and lengths != {0}:
+            (length,) = lengths
+            return [{key: column[i] for key, column in value.items()} for i in range(length)]
+    if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+        return [dict(row) for row in value]
+    return None
+
+
+def _label(row: Mapping[str, Any]) -> str:
+    """What names a table's row: its text and integer fields."""
+    return ", ".join(
+        f"{key}={value}"
+        for key, value in row.items()
+        if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+    )
+
+
 def _scalars(value: Any, prefix: str = "") -> dict[str, float]:
-    """The numeric leaves of a results dict, keyed by dotted paths (lists are skipped)."""
+    """The numbers of a results dict, by name.
+
+    A scalar is named by its dotted path (``agreement.max_gap``); a table (a dict of
+    equal-length columns, or a list of records) by ``table.column[i: label]``, with ``i`` the
+    row and the label its text and integer fields (``summary.final_bleu[3: objective=ce,
+    length=8]``); a list of numbers by ``name[i]``. Rows are matched across seeds by position:
+    runs of one grid point have the same tables.
+    """
     out: dict[str, float] = {}
+    name = prefix[:-1]
+    rows = _rows(value)
+    if rows is not None:
+        for i, row in enumerate(rows):
+            label = _label(row)
+            where = f"[{i}: {label}]" if label else f"[{i}]"
+            for key, item in row.items():
+                number = _number(item)
+                if number is not None and not (
+                    isinstance(item, int) and not isinstance(item, bool)
+                ):
+                    out[f"{name}.{key}{where}"] = number
+        return out
     if isinstance(value, Mapping):
         for key, item in value.items():
             out.update(_scalars(item, f"{prefix}{key}."))
-    elif isinstance(value, bool):
-        out[prefix[:-1]] = float(value)
-    elif isinstance(value, int | float) and math.isfinite(float(value)):
-        out[prefix[:-1]] = float(value)
+        return out
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            number = _number(item)
+            if number is not None:
+                out[f"{name}[{i}]"] = number
+        return out
+    number = _number(value)
+    if number is not None and name:
+        out[name] = number
     return out
 
 
@@ -462,12 +520,34 @@ def _t_quantile(n: int) -> float:
     return float(t.ppf(0.975, n - 1))
 
 
+def mean_interval(values: Sequence[float]) -> tuple[float, float, float]:
+    """The mean of ``values`` and its 95% interval, by :data:`SUMMARY_RULE`.
+
+    Returns:
+        ``(mean, low, high)``; ``low`` and ``high`` are NaN for a single value.
+
+    Example:
+        >>> [round(v, 3) for v in mean_interval([1.0, 2.0, 3.0])]
+        [2.0, -0.484, 4.484]
+    """
+    n = len(values)
+    if n == 0:
+        raise ValueError("mean_interval needs at least one value")
+    mean = math.fsum(values) / n
+    if n == 1:
+        return mean, math.nan, math.nan
+    std = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
+    half = _t_quantile(n) * std / math.sqrt(n)
+    return mean, mean - half, mean + half
+
+
 def summarize(folder: str | os.PathLike[str]) -> tuple[Path, Path]:
     """Write ``summary.csv`` and ``summary.json`` for a sweep folder.
 
     Cells are grouped by their grid values other than ``seed``; per group and metric (every
     numeric leaf of ``results.json``, dotted: ``agreement.max_gap``), the mean, the standard
     deviation, the 95% interval of :data:`SUMMARY_RULE` and ``n``, the number of seeds.
+    Tables' cells are metrics too, named as :func:`_scalars` names them.
 
     Returns:
         The two files.
@@ -499,19 +579,18 @@ def summarize(folder: str | os.PathLike[str]) -> tuple[Path, Path]:
     summary = []
     for keys, group in table.groupby([*axes, "metric"], sort=False):
         keys = keys if isinstance(keys, tuple) else (keys,)
-        values = group["value"].to_numpy(dtype=float)
-        n = len(values)
-        mean = float(values.mean())
-        std = float(values.std(ddof=1)) if n > 1 else math.nan
-        half = _t_quantile(n) * std / math.sqrt(n) if n > 1 else math.nan
+        seeds = [float(v) for v in group["value"]]
+        n = len(seeds)
+        mean, low, high = mean_interval(seeds)
+        std = statistics.stdev(seeds) if n > 1 else math.nan
         summary.append(
             {
                 **dict(zip([*axes, "metric"], keys, strict=True)),
                 "n": n,
                 "mean": mean,
                 "std": std,
-                "ci_low": mean - half,
-                "ci_high": mean + half,
+                "ci_low": low,
+                "ci_high": high,
             }
         )
     frame = pd.DataFrame(summary)
@@ -539,3 +618,33 @@ def load_summary(experiment: str, sweep: str, root: str | os.PathLike[str] | Non
 
     path = find_root(root) / RESULTS_FOLDER / experiment / sweep / "summary.csv"
     return pd.read_csv(path) if path.is_file() else None
+
+
+_CELL = re.compile(r"^(?P<table>[^\[]+)\.(?P<column>[^.\[]+)\[(?P<row>\d+)(?:: (?P<label>.*))?\]$")
+
+
+def table_intervals(summary, table: str, column: str):
+    """One column of a results table over the seeds: per row its mean, interval and n.
+
+    Args:
+        summary: a sweep summary (:func:`load_summary`).
+        table: the table's path in ``results.json`` (``summary``, ``final``).
+        column: the column (``final_bleu``, ``BLEU``).
+
+    Returns:
+        A DataFrame with columns ``row``, ``label``, ``mean``, ``ci_low``, ``ci_high``, ``n``
+        (and the sweep's grid axes), in the table's row order.
+
+    Raises:
+        ValueError: the summary has no such column.
+    """
+    import pandas as pd
+
+    picked = []
+    for record in summary.to_dict(orient="records"):
+        match = _CELL.match(str(record["metric"]))
+        if match and match["table"] == table and match["column"] == column:
+            picked.append({**record, "row": int(match["row"]), "label": match["label"] or ""})
+    if not picked:
+        raise ValueError(f"the summary has no column {column!r} of a table {table!r}")
+    return pd.DataFrame(picked).sort_values("row").reset_index(drop=True)
