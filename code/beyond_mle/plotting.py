@@ -456,7 +456,7 @@ def seed_intervals(
     if len(names) != len(table):
         raise ValueError(f"labels must name {len(table)} rows, got {len(names)}")
     if ax is None:
-        _, ax = plt.subplots(figsize=figure_size(1, aspect=0.12 * len(table) + 0.2))
+        _, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 0.28 * len(table) + 1.0))
     y = np.arange(len(table))[::-1]
     mean = table["mean"].to_numpy(dtype=float)
     low = table["ci_low"].to_numpy(dtype=float)
