@@ -19,8 +19,8 @@ Examples::
 
     python -m beyond_mle list
     python -m beyond_mle run differentiable_bleu --preset paper -p device cuda -p seed 1
-    python -m beyond_mle sweep bce_loss --grid seed=0:5000:1000 --jobs 2
-    python -m beyond_mle summarize book/results/bce_loss/sweep-book+seed=0:5000:1000
+    python -m beyond_mle sweep bce_loss --grid seed=0:5000:1000 --name seeds --jobs 2
+    python -m beyond_mle summarize book/results/bce_loss/seeds
     python -m beyond_mle execute book/bleu/differentiable_bleu.ipynb
     python -m beyond_mle assignments release --out student/ bce_loss
     python -m beyond_mle assignments grade submissions/ --out grades.csv

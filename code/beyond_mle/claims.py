@@ -14,7 +14,7 @@ contradicted claim stays, with the reason declared beside it (``contradicted``, 
 claims of a chapter are declared once, in ``beyond_mle.chapters.<chapter>`` as ``CLAIMS``.
 
 Tolerances that decide a training outcome are set from data: every training experiment was run
-at book scale with five seeds (committed under ``book/results/<experiment>/book*``), and the
+at book scale with five seeds (the sweep ``book/results/<experiment>/seeds/``), and the
 bounds of each interval and ordering leave every seed at least :data:`SPREAD_MARGIN` standard
 deviations (over those seeds) away from the boundary, so that a rerun on another processor,
 thread count or seed is decided the same way. ``tests/test_claims.py`` checks that rule on the
