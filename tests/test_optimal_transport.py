@@ -471,3 +471,26 @@ def test_doctests_of_the_module_pass():
     import doctest
 
     assert doctest.testmod(optimal_transport).failed == 0
+
+
+def test_the_iterates_without_a_graph_are_those_with_one():
+    """The buffered loop (no gradient needed) and the autograd one give the same plans."""
+    gen = torch.Generator().manual_seed(7)
+    cost = torch.rand(3, 6, 5, generator=gen, dtype=torch.float64)
+    a = torch.rand(3, 6, generator=gen, dtype=torch.float64)
+    b = torch.rand(3, 5, generator=gen, dtype=torch.float64)
+    a[0, -1] = 0.0  # padding
+    b = b / b.sum(-1, keepdim=True) * a.sum(-1, keepdim=True)
+    with_graph = [
+        t.detach().clone()
+        for t in optimal_transport._ipot_plans(cost.requires_grad_(), a, b, 0.5, 30, 2)
+    ]
+    without = [
+        t.clone() for t in optimal_transport._ipot_plans_no_graph(cost.detach(), a, b, 0.5, 30, 2)
+    ]
+    assert len(with_graph) == len(without) == 30
+    for mine, reference in zip(without, with_graph, strict=True):
+        torch.testing.assert_close(mine, reference, rtol=1e-12, atol=1e-15)
+    envelope = ipot_distance(cost, a, b, gradient="envelope", iterations=30)
+    unrolled = ipot_distance(cost.detach(), a, b, iterations=30)
+    torch.testing.assert_close(envelope.detach(), unrolled)
