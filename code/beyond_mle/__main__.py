@@ -251,6 +251,17 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("experiment", help="an experiment name (see 'list')")
     parser.add_argument("--preset", default="book", help="a preset name (default: book)")
+    _add_run_options(
+        parser,
+        param_help="override a parameter (repeatable), e.g. -p device cuda -p seed 1",
+        dirty_help="run even with uncommitted changes to tracked files (recorded in "
+        "provenance.json)",
+    )
+    parser.set_defaults(handler=_run)
+
+
+def _add_run_options(parser: argparse.ArgumentParser, *, param_help: str, dirty_help: str) -> None:
+    """The options ``run`` and ``sweep`` share: -p, --no-progress, --root, --allow-dirty."""
     parser.add_argument(
         "-p",
         "--param",
@@ -258,16 +269,11 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar=("KEY", "VALUE"),
-        help="override a parameter (repeatable), e.g. -p device cuda -p seed 1",
+        help=param_help,
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.add_argument("--root", default=None, help="the repository root (default: found)")
-    parser.add_argument(
-        "--allow-dirty",
-        action="store_true",
-        help="run even with uncommitted changes to tracked files (recorded in provenance.json)",
-    )
-    parser.set_defaults(handler=_run)
+    parser.add_argument("--allow-dirty", action="store_true", help=dirty_help)
 
 
 def _add_sweep(commands: argparse._SubParsersAction) -> None:
@@ -291,14 +297,10 @@ def _add_sweep(commands: argparse._SubParsersAction) -> None:
         help="an axis (repeatable): seed=0:5 (a range), lr=1e-3,3e-3 (a list); a list "
         "parameter's values are separated by ';'",
     )
-    parser.add_argument(
-        "-p",
-        "--param",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("KEY", "VALUE"),
-        help="a fixed override for every cell (repeatable)",
+    _add_run_options(
+        parser,
+        param_help="a fixed override for every cell (repeatable)",
+        dirty_help="run even with uncommitted changes to tracked files (cells are then never kept)",
     )
     parser.add_argument("--name", default=None, help="the sweep's folder name")
     parser.add_argument("--backend", choices=("local", "slurm"), default="local")
@@ -313,13 +315,6 @@ def _add_sweep(commands: argparse._SubParsersAction) -> None:
     slurm.add_argument("--cpus", type=_positive_int, default=2, help="CPUs per task")
     slurm.add_argument(
         "--array-parallelism", type=int, default=0, help="cells at once (0: no limit)"
-    )
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    parser.add_argument("--root", default=None, help="the repository root (default: found)")
-    parser.add_argument(
-        "--allow-dirty",
-        action="store_true",
-        help="run even with uncommitted changes to tracked files (cells are then never kept)",
     )
     parser.set_defaults(handler=_sweep)
     summary = commands.add_parser(
