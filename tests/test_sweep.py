@@ -17,6 +17,7 @@ import nbformat
 import papermill
 import pytest
 from scipy import stats
+from test_experiments import FIXTURE, TINY
 
 from beyond_mle.__main__ import main
 from beyond_mle.config import Experiment, ExperimentError, Param, common_params
@@ -29,19 +30,6 @@ from beyond_mle.experiments.sweep import (
     plan_sweep,
     run_sweep,
     summarize,
-)
-
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tiny_experiment.ipynb"
-TINY = Experiment(
-    name="tiny",
-    notebook="book/fixture/tiny_experiment.ipynb",
-    description="squares of a few numbers",
-    params={
-        **common_params(),
-        "n": Param(int, 3, low=0, high=100, help="how many squares"),
-        "scale": Param(float, 1.0, low=0.0, help="factor applied to the squares"),
-    },
-    presets={"book": {}, "paper": {"n": 5}},
 )
 
 

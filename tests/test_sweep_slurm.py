@@ -22,7 +22,8 @@ import pytest
 from beyond_mle.experiments.sweep import MANIFEST, SlurmOptions, run_sweep
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_sweep import TINY, _git  # noqa: E402
+from test_experiments import TINY  # noqa: E402
+from test_sweep import root  # noqa: E402, F401 - the committed tiny repository (a fixture)
 
 DAEMONS = ("munged", "slurmctld", "slurmd", "sbatch", "squeue")
 
@@ -154,24 +155,11 @@ def slurm(tmp_path_factory):
         subprocess.run(["pkill", "-f", str(base / "spool")], capture_output=True)
 
 
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\n")
-    notebook = tmp_path / TINY.notebook
-    notebook.parent.mkdir(parents=True)
-    fixture = Path(__file__).resolve().parent / "fixtures" / "tiny_experiment.ipynb"
-    shutil.copy(fixture, notebook)
-    _git(tmp_path, "init", "-q")
-    _git(tmp_path, "add", ".")
-    _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "fixture")
-    return tmp_path
-
-
-def test_a_sweep_runs_as_a_slurm_job_array(slurm, root):
+def test_a_sweep_runs_as_a_slurm_job_array(slurm, root):  # noqa: F811 - the fixture
     import cloudpickle
-    import test_sweep
+    import test_experiments
 
-    cloudpickle.register_pickle_by_value(test_sweep)  # the jobs unpickle TINY by value
+    cloudpickle.register_pickle_by_value(test_experiments)  # the jobs unpickle TINY by value
     start = time.monotonic()
     options = SlurmOptions(time_min=10, cpus=1)
     sweep = run_sweep(
