@@ -46,12 +46,14 @@ from beyond_mle.training import FitConfig, fit
 __all__ = [
     "CLAIMS",
     "LOSSES",
+    "LOSS_NAMES",
     "PAPER_RUN",
     "LeakageRun",
     "TeacherForcingLeakageConfig",
     "evaluate_leakage",
     "free_running_decode",
     "leakage_data",
+    "leakage_figure",
     "leakage_loss",
     "leakage_rate",
     "make_model",
@@ -292,6 +294,67 @@ def leakage_rate(predictions: Tensor, targets: Tensor, lengths: Tensor) -> Tenso
     inside = sentence_positions(lengths, targets.shape[1])[:, 1:]  # (B, L - 1): t = 1 .. L-1
     echoes = predictions[:, 1:] == targets[:, :-1]  # (B, L - 1): y_hat_t == y_{t-1}
     return (echoes & inside).sum() / inside.sum().clamp_min(1)
+
+
+#: The losses' names and colours in the chapter's figures (colours: plotting.PALETTE's order).
+LOSS_NAMES = {"xent": "cross-entropy", "gleu": "GLEU loss"}
+
+
+def leakage_figure(history: Any, chance: float, echo_gleu: float, *, markers: str = "o") -> Any:
+    """Leakage rate (left) and held-out GLEU (right) against the training step.
+
+    Args:
+        history: a DataFrame with columns ``loss_name``, ``step``, ``leakage``, ``tf_gleu``
+            and ``free_gleu`` (the chapter's ``history`` table).
+        chance: the chance leakage, drawn as a dotted line on the left.
+        echo_gleu: the GLEU of the exact echo, drawn as a dash-dotted line on the right.
+        markers: the marker of the points ("" for lines alone, as for long runs).
+
+    Returns:
+        The figure (shown by the caller).
+    """
+    from beyond_mle.plotting import PALETTE, subplots
+
+    colours = {"xent": PALETTE[0], "gleu": PALETTE[1]}
+    fig, axes = subplots(2, sharex=True, extra_height=0.6)
+    style = {"ms": 3} if markers else {}
+    for name, frame in history.groupby("loss_name", sort=False):
+        colour = colours[name]
+        axes[0].plot(frame.step, frame.leakage, f"{markers}-", color=colour, **style)
+        axes[1].plot(
+            frame.step,
+            frame.tf_gleu,
+            f"{markers}-",
+            color=colour,
+            **style,
+            label=f"{LOSS_NAMES[name]}, teacher-forced",
+        )
+        axes[1].plot(
+            frame.step,
+            frame.free_gleu,
+            f"{'s' if markers else ''}--",
+            color=colour,
+            **style,
+            label=f"{LOSS_NAMES[name]}, free-running",
+        )
+    axes[0].axhline(chance, color="k", ls=":", label="chance leakage (left)")
+    axes[1].axhline(echo_gleu, color="k", ls="-.", lw=1, label="GLEU of the exact echo (right)")
+    axes[0].set_ylabel("leakage rate (fraction)")
+    axes[0].set_title("Echoes of the fed gold token")
+    axes[1].set_ylabel("held-out corpus GLEU (0 to 1)")
+    axes[1].set_title("Teacher-forced vs free-running")
+    for ax in axes:
+        ax.set_xlabel("training step")
+        ax.set_ylim(0, 1.05)
+    handles, labels = axes[1].get_legend_handles_labels()
+    chance_line = axes[0].get_legend_handles_labels()
+    fig.legend(
+        handles[:-1] + chance_line[0] + handles[-1:],
+        labels[:-1] + chance_line[1] + labels[-1:],
+        loc="outside lower center",
+        ncol=3,
+    )
+    return fig
 
 
 def leakage_loss(
