@@ -8,6 +8,8 @@ stand-in that writes what an executed notebook would.
 from __future__ import annotations
 
 import ast
+import base64
+import hashlib
 import json
 import os
 import shutil
@@ -41,7 +43,7 @@ from beyond_mle.experiments import (
     save_results,
     to_jsonable,
 )
-from beyond_mle.experiments.runner import RECORDED_PACKAGES
+from beyond_mle.experiments.runner import RECORDED_PACKAGES, drop_figures
 from beyond_mle.progress import progress, progress_enabled
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -590,3 +592,49 @@ def test_progress_is_enabled_by_default(monkeypatch, capsys):
     assert not bar.disable and sum(bar) == 3
     assert "counting" in capsys.readouterr().err
     assert progress(range(3), disable=True).disable
+
+
+def test_drop_figures_keeps_text_and_names_each_image():
+    png = base64.b64encode(b"\x89PNG" + bytes(range(256)) * 4).decode()
+    notebook = nbformat.v4.new_notebook()
+    figure = nbformat.v4.new_output(
+        "display_data", data={"image/png": png + "\n", "text/plain": "<Figure size 660x300>"}
+    )
+    figure.metadata["image/png"] = {"width": 660}
+    table = nbformat.v4.new_output("execute_result", data={"text/html": "<table/>"})
+    stream = nbformat.v4.new_output("stream", text="a result\n")
+    svg = nbformat.v4.new_output("display_data", data={"image/svg+xml": "<svg>x</svg>"})
+    notebook.cells = [
+        nbformat.v4.new_code_cell("draw()", outputs=[stream, figure, table]),
+        nbformat.v4.new_code_cell("svg()", outputs=[svg]),
+        nbformat.v4.new_markdown_cell("text"),
+    ]
+    assert drop_figures(notebook) == 2
+    first, second = notebook.cells[0].outputs, notebook.cells[1].outputs
+    digest = hashlib.sha256((png + "\n").encode()).hexdigest()[:16]
+    assert first[1].data == {
+        "text/plain": f"[figure not stored: image/png, 1,028 bytes, sha256 {digest}]"
+    }
+    assert first[1].metadata == {}
+    assert first[0].text == "a result\n" and first[2].data == {"text/html": "<table/>"}
+    assert second[0].data["text/plain"].startswith("[figure not stored: image/svg+xml, 12 bytes")
+    nbformat.validate(notebook)
+    assert drop_figures(notebook) == 0  # nothing left to drop
+
+
+def test_runner_stores_the_notebook_without_figures(root, fake_papermill, monkeypatch):
+    execute = papermill.execute_notebook
+
+    def with_a_figure(input_path, output_path, **kwargs):
+        execute(input_path, output_path, **kwargs)
+        executed = nbformat.read(output_path, as_version=4)
+        executed.cells[-1].outputs = [
+            nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="})
+        ]
+        nbformat.write(executed, output_path)
+
+    monkeypatch.setattr(papermill, "execute_notebook", with_a_figure)
+    folder = run_experiment(TINY, "paper", root=root, progress=False)
+    executed = nbformat.read(folder / "notebook.ipynb", as_version=4)
+    (output,) = executed.cells[-1].outputs
+    assert output.data["text/plain"].startswith("[figure not stored: image/png, 8 bytes")

@@ -4,10 +4,16 @@ A run validates everything before a kernel starts, executes the notebook into a 
 ``book/results/<experiment>/.partial-*`` folder, adds ``provenance.json`` and the executed
 ``notebook.ipynb``, and only then swaps the folder in for ``book/results/<experiment>/<folder>``.
 A failed or interrupted run deletes its partial folder and leaves earlier results untouched.
+
+The executed notebook keeps every cell and every text output, but not its figures: each image
+output is replaced by a line that names its type, size and SHA-256 (:func:`drop_figures`). The
+chapters draw their figures from ``results.json``; the images would make the stored runs some
+ten times larger (about 50 MB for the book's runs) and too large to carry to a lent GPU machine.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import platform
@@ -35,6 +41,7 @@ __all__ = [
     "RECORDED_PACKAGES",
     "check_clean_tree",
     "check_notebook_parameters",
+    "drop_figures",
     "result_folder_name",
     "run_command",
     "run_experiment",
@@ -245,8 +252,43 @@ def _environment(name: str, value: str) -> Iterator[None]:
             os.environ[name] = old
 
 
+#: Output types that :func:`drop_figures` replaces by a line naming them.
+FIGURE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "application/pdf")
+
+
+def drop_figures(notebook: Any) -> int:
+    """Replace each image output of an ``nbformat`` notebook by a line that names it; in place.
+
+    A display whose data holds an image keeps only a ``text/plain`` line such as ``[figure not
+    stored: image/png, 84,213 bytes, sha256 1f2e...]`` (the size of the decoded image, the hash
+    of the stored text), so that the notebook still shows where a figure was and which one.
+    Text, HTML tables and errors are kept.
+
+    Returns:
+        The number of images replaced.
+    """
+    dropped = 0
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data")
+            if not data or not any(kind in data for kind in FIGURE_TYPES):
+                continue
+            lines = []
+            for kind in FIGURE_TYPES:
+                if kind in data:
+                    text = data[kind] if isinstance(data[kind], str) else "".join(data[kind])
+                    raw = text.encode()
+                    size = len(raw) if kind == "image/svg+xml" else len(base64.b64decode(raw))
+                    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+                    lines.append(f"[figure not stored: {kind}, {size:,} bytes, sha256 {digest}]")
+                    dropped += 1
+            output["data"] = {"text/plain": "\n".join(lines)}
+            output.get("metadata", {}).clear()
+    return dropped
+
+
 def _tidy_notebook(path: Path, partial: str, final: str, notebook: str, output: str) -> None:
-    """Record in the executed notebook where its results live, not the transient folder.
+    """Record in the executed notebook where its results live, and drop its figures.
 
     Args:
         path: the executed notebook.
@@ -267,6 +309,7 @@ def _tidy_notebook(path: Path, partial: str, final: str, notebook: str, output: 
         record["output_path"] = output
         if "results_dir" in record.get("parameters", {}):
             record["parameters"]["results_dir"] = final
+    drop_figures(executed)
     nbformat.write(executed, path)
 
 
