@@ -638,3 +638,14 @@ def test_runner_stores_the_notebook_without_figures(root, fake_papermill, monkey
     executed = nbformat.read(folder / "notebook.ipynb", as_version=4)
     (output,) = executed.cells[-1].outputs
     assert output.data["text/plain"].startswith("[figure not stored: image/png, 8 bytes")
+
+
+def test_a_device_override_keeps_the_presets_folder(root, fake_papermill, monkeypatch):
+    monkeypatch.setattr("beyond_mle.config.check_device", lambda device: None)
+    monkeypatch.setattr("beyond_mle.experiments.runner._device_record", lambda d: {"requested": d})
+    folder = run_experiment(TINY, "paper", {"device": "cuda", "n": 6}, root=root, progress=False)
+    assert folder.name == "paper+n=6"
+    provenance = json.loads((folder / "provenance.json").read_text())
+    assert provenance["overrides"] == {"device": "cuda", "n": 6}
+    assert provenance["parameters"]["device"] == "cuda"
+    assert provenance["float32_matmul_precision"] == "highest"

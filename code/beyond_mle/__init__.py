@@ -41,6 +41,15 @@ Modules (methods, then the machinery the chapters share):
     paths: where the book's repository is (its table of contents).
     plotting: the book's seaborn theme and shared figure helpers.
     progress: the progress bar used by long loops (off when ``BEYOND_MLE_PROGRESS=0``).
+    opcount: counts of the operations, FLOPs and bytes a computation dispatches, and the GPU
+        time they take, to size GPU runs.
+
+Two environment variables act when the package is imported (a chapter's kernel inherits them):
+    BEYOND_MLE_MATMUL_PRECISION: ``highest`` (float32 products, PyTorch's default), ``high``
+        (TF32 on GPUs that have it) or ``medium``: :func:`torch.set_float32_matmul_precision`.
+        The runner records the precision in each run's provenance.
+    BEYOND_MLE_COUNT_OPS: a file path; the process counts its tensor operations into it
+        (:func:`beyond_mle.opcount.count_from_environment`).
 
 Argument names used across the book (one name per concept):
     probs: token distributions, shape ``(batch, length, vocab)``, rows on the simplex; for the
@@ -63,4 +72,30 @@ Argument names used across the book (one name per concept):
     seed, device: the random seed and the torch device of an experiment.
 """
 
+import os as _os
+
 __version__ = "0.1.0"
+
+#: The environment variable that sets the precision of float32 matrix products at import.
+MATMUL_PRECISION_VARIABLE = "BEYOND_MLE_MATMUL_PRECISION"
+MATMUL_PRECISIONS = ("highest", "high", "medium")
+
+
+def _apply_environment() -> None:
+    precision = _os.environ.get(MATMUL_PRECISION_VARIABLE, "")
+    if precision:
+        if precision not in MATMUL_PRECISIONS:
+            raise ValueError(
+                f"{MATMUL_PRECISION_VARIABLE}={precision!r}: must be one of "
+                f"{', '.join(MATMUL_PRECISIONS)} (or unset for PyTorch's default, highest)"
+            )
+        import torch
+
+        torch.set_float32_matmul_precision(precision)
+    if _os.environ.get("BEYOND_MLE_COUNT_OPS"):
+        from beyond_mle.opcount import count_from_environment
+
+        count_from_environment()
+
+
+_apply_environment()

@@ -75,8 +75,8 @@ def result_folder_name(preset: str, changed: Mapping[str, Any]) -> str:
     become ``_``.
 
     Example:
-        >>> result_folder_name("paper", {"seed": 1, "device": "cuda:0"})
-        'paper+device=cuda_0+seed=1'
+        >>> result_folder_name("paper", {"seed": 1, "lr": 0.001})
+        'paper+lr=0.001+seed=1'
     """
     parts = [
         _safe(preset),
@@ -135,6 +135,12 @@ def _git_state(root: Path) -> dict[str, Any]:
     work tree; a dirty tree also lists the changed files.
     """
     revision = _git(root, "rev-parse", "HEAD")
+    if revision is None:  # no git here: a copy of the tree may carry a source manifest
+        from beyond_mle.experiments.source import check_manifest
+
+        vouched = check_manifest(root)
+        if vouched is not None:
+            return vouched
     status = _git(
         root,
         "status",
@@ -402,7 +408,11 @@ def run_experiment(
     git = check_clean_tree(root, allow_dirty)
 
     if folder is None:
-        folder = result_folder_name(preset, changed)
+        # the device is where a run computes, not what: a GPU run of a preset is that preset's
+        # run (provenance records the device), so it does not name the folder
+        folder = result_folder_name(
+            preset, {name: value for name, value in changed.items() if name != "device"}
+        )
     elif not folder or Path(folder).is_absolute() or ".." in Path(folder).parts:
         raise ExperimentError(f"folder must be a relative path inside the results, got {folder!r}")
     experiment_folder = root / RESULTS_FOLDER / experiment.name
@@ -441,6 +451,8 @@ def _execute(
     partial_rel = Path(os.path.relpath(partial, cwd)).as_posix()
     final_rel = Path(os.path.relpath(final, cwd)).as_posix()
     output = partial / "notebook.ipynb"
+    import torch
+
     device = _device_record(parameters["device"])
     started = datetime.now(UTC)
     clock = time.perf_counter()
@@ -471,6 +483,8 @@ def _execute(
         "parameters": {**parameters, "results_dir": final_rel},
         "git": git,
         "device": device,
+        # BEYOND_MLE_MATMUL_PRECISION, inherited by the kernel: "high" allows TF32 products
+        "float32_matmul_precision": torch.get_float32_matmul_precision(),
         "versions": _versions(),
         "platform": platform.platform(),
         "started": started.isoformat(timespec="seconds"),
