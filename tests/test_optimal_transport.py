@@ -494,3 +494,84 @@ def test_the_iterates_without_a_graph_are_those_with_one():
     envelope = ipot_distance(cost, a, b, gradient="envelope", iterations=30)
     unrolled = ipot_distance(cost.detach(), a, b, iterations=30)
     torch.testing.assert_close(envelope.detach(), unrolled)
+
+
+def _random_padded_problem(seed: int, dtype: torch.dtype = torch.float64):
+    """A random batch with padded rows and columns (zero marginals) and random sizes."""
+    gen = torch.Generator().manual_seed(seed)
+    batch, n, m = (int(v) for v in torch.randint(1, 9, (3,), generator=gen))
+    cost = torch.rand(batch, n, m, generator=gen, dtype=torch.float64) * 2
+    a = torch.rand(batch, n, generator=gen, dtype=torch.float64)
+    b = torch.rand(batch, m, generator=gen, dtype=torch.float64)
+    a[torch.rand(batch, n, generator=gen) < 0.25] = 0.0  # padding
+    b[torch.rand(batch, m, generator=gen) < 0.25] = 0.0
+    a[:, 0], b[:, -1] = a[:, 0] + 0.1, b[:, -1] + 0.1  # every row keeps a position
+    b = b / b.sum(-1, keepdim=True) * a.sum(-1, keepdim=True)
+    return cost.to(dtype), a.to(dtype), b.to(dtype)
+
+
+@pytest.mark.filterwarnings("ignore:IPOT's plan is far from a transport plan")
+@pytest.mark.parametrize("seed", range(24))
+def test_the_scaled_iterates_are_the_authors_on_random_padded_problems(seed):
+    """The scaled-kernel loop gives the autograd loop's plans at every step, in float64, with
+    padding, for several beta, inner steps and fold periods (1: fold every step)."""
+    cost, a, b = _random_padded_problem(seed)
+    gen = torch.Generator().manual_seed(100 + seed)
+    beta = [0.05, 0.2, 0.5, 2.0][seed % 4]
+    inner_steps = 1 + seed % 3
+    iterations = int(torch.randint(1, 60, (), generator=gen))
+    shifted = optimal_transport._row_shifted(cost, b)
+    assert optimal_transport._plain_is_safe(shifted, beta)
+    reference = [
+        t.detach().clone()
+        for t in optimal_transport._ipot_plans(
+            shifted.clone().requires_grad_(), a, b, beta, iterations, inner_steps
+        )
+    ]
+    for fold_every in (None, 1, 3):
+        plans = optimal_transport._ipot_plans_no_graph(
+            shifted, a, b, beta, iterations, inner_steps, fold_every
+        )
+        for mine, theirs in zip(plans, reference, strict=True):
+            torch.testing.assert_close(mine, theirs, rtol=1e-12, atol=1e-15)
+    last = ipot(cost, a, b, beta=beta, iterations=iterations, inner_steps=inner_steps)
+    torch.testing.assert_close(last, reference[-1], rtol=1e-12, atol=1e-15)
+
+
+def test_the_scaled_iterates_with_forbidden_pairs():
+    """+inf costs: no mass, and the same plans as the autograd loop, at every step."""
+    cost, a, b = _random_padded_problem(3)
+    cost = cost.clone()
+    cost[:, 0, 1:] = math.inf  # a kept row allowed in its first column only
+    cost[:, -1, :] = math.inf  # the last row forbidden everywhere: padded
+    a = a.clone()
+    a[:, -1] = 0.0
+    b = b / b.sum(-1, keepdim=True) * a.sum(-1, keepdim=True)
+    shifted = optimal_transport._row_shifted(cost, b)
+    reference = list(optimal_transport._ipot_plans(shifted.requires_grad_(), a, b, 0.3, 40, 2))
+    plans = optimal_transport._ipot_plans_no_graph(shifted.detach(), a, b, 0.3, 40, 2, 3)
+    for mine, theirs in zip(plans, reference, strict=True):
+        torch.testing.assert_close(mine, theirs.detach(), rtol=1e-12, atol=1e-15)
+        assert torch.isfinite(mine).all() and mine[torch.isinf(cost)].abs().max() == 0
+
+
+@pytest.mark.parametrize("ratio", [0.3, 0.95])
+def test_the_scaled_iterates_in_float32_near_the_switch(ratio):
+    """In float32, with R = max C / beta up to the switch to logarithms (K decays by e^-R per
+    step; the folds keep it in range), the plans stay close to the float64 ones."""
+    cost, a, b = _problem(4, 30, 25, seed=26, uniform=False)
+    a_pad = torch.cat([a, torch.zeros(4, 3, dtype=torch.float64)], -1)
+    b_pad = torch.cat([torch.zeros(4, 2, dtype=torch.float64), b], -1)
+    big = torch.rand(4, 33, 27, dtype=torch.float64, generator=torch.Generator().manual_seed(4))
+    big[:, :30, 2:] = cost
+    big[:, 30:] -= 3.0  # padded entries below the row minima: kernel entries above 1
+    shifted = optimal_transport._row_shifted(big, b_pad)
+    limit = optimal_transport._plain_limit(torch.float32)
+    beta = shifted.abs().max().item() / (ratio * limit)
+    assert optimal_transport._fold_period(ratio * limit, torch.float32) >= 4
+    for iterations in (7, 300):
+        exact = ipot(big, a_pad, b_pad, beta=beta, iterations=iterations)
+        single = ipot(big.float(), a_pad.float(), b_pad.float(), beta=beta, iterations=iterations)
+        assert torch.isfinite(single).all()
+        torch.testing.assert_close(single.double(), exact, atol=1e-7, rtol=1e-4)
+        assert single[:, 30:].abs().max() == 0 and single[:, :, :2].abs().max() == 0

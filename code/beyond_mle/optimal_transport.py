@@ -56,6 +56,8 @@ from __future__ import annotations
 import math
 import warnings
 from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
 
 import torch
 import torch.nn.functional as F
@@ -75,6 +77,8 @@ __all__ = [
     "transport_cost",
     "uniform_marginals",
 ]
+
+_T = TypeVar("_T")
 
 #: How the distance is differentiated: through the iterations, or with the plan held constant.
 GRADIENTS = ("unrolled", "envelope")
@@ -168,7 +172,7 @@ def _check_cost_values(c: Tensor, rows: Tensor, cols: Tensor) -> None:
     ``rows`` ``(B, n)`` and ``cols`` ``(B, m)`` are True at the kept (unpadded) positions.
     """
     c = c.detach()
-    if torch.isfinite(c).all():  # the common case: one reduction
+    if torch.isfinite(c.sum()):  # the common case: a NaN or infinite entry makes the sum one
         return
     if torch.isnan(c).any():
         raise ValueError(f"cost must not hold NaN, got {int(torch.isnan(c).sum())} NaN entries")
@@ -217,29 +221,93 @@ def _ipot_plans(c: Tensor, a: Tensor, b: Tensor, beta: float, iterations: int, i
         yield plan
 
 
-def _ipot_plans_no_graph(
-    c: Tensor, a: Tensor, b: Tensor, beta: float, iterations: int, inner_steps: int
-):
-    """The iterates of :func:`_ipot_plans` where nothing needs a gradient, in two buffers.
+def _quotient(num: Tensor, den: Tensor) -> Tensor:
+    """``num / den``, 0 where that is not finite (``den = 0``: padding); no gradient."""
+    return torch.div(num, den).nan_to_num_(0.0, 0.0, 0.0)
 
-    The same updates, written into preallocated ``(B, n, m)`` buffers instead of new tensors
-    (on a CPU, allocating them costs more than the arithmetic), with each matrix-vector product
-    as a product and a sum (faster than a batched ``bmm`` of a vector at these sizes). The plan
-    yielded is one buffer, overwritten by the next step: use it before asking for the next.
+
+def _ipot_scalings(
+    c: Tensor,
+    a: Tensor,
+    b: Tensor,
+    beta: float,
+    iterations: int,
+    inner_steps: int,
+    fold_every: int | None = None,
+):
+    r"""IPOT's plan after each step as scalings of a kernel, ``(d, K, e)``; no gradient.
+
+    The iterates of :func:`_ipot_plans`, kept as :math:`T^{(t)} = \mathrm{diag}(d)\, K\,
+    \mathrm{diag}(e)`. Then :math:`Q = A \odot T^{(t)} = \mathrm{diag}(d)\, (A \odot K)\,
+    \mathrm{diag}(e)`: one product :math:`K \leftarrow A \odot K` per step, and the updates
+    :math:`\delta = a / (Q\sigma)`, :math:`\sigma = b / (Q^\top\delta)` act on vectors only,
+    :math:`d \odot \delta = a / (K (e \odot \sigma))` and
+    :math:`e \odot \sigma = b / (K^\top (d \odot \delta))`, which are the new :math:`d` and
+    :math:`e` (the same iterates as the authors' updates in exact arithmetic). The products
+    with a vector run as ``bmm`` with the vector on the left, a row times ``K`` or ``K^T``.
+
+    ``K`` starts as :math:`A \odot T^{(0)}`, zero at padding, and loses up to a factor
+    :math:`e^{-R}` per step (:math:`R = \max |C| / \beta`, as in :func:`_plain_is_safe`) that
+    the scalings gain; every ``fold_every`` steps (by default :func:`_fold_period`, which keeps
+    both well inside the floating range) the scalings are folded into ``K``, which becomes the
+    plan, and :math:`d = e = 1`.
+
+    Args:
+        c: the row-shifted cost ``(B, n, m)``; a, b: the marginals ``(B, n)``, ``(B, m)``.
+        beta, iterations, inner_steps: as in :func:`ipot`.
+        fold_every: steps between two folds (>= 1); ``None``: :func:`_fold_period`.
+
+    Yields:
+        ``(d, K, e)`` of shapes ``(B, 1, n)``, ``(B, n, m)``, ``(B, 1, m)`` after each step
+        (rows; the plan is ``d.mT * K * e``). ``K`` is one buffer, updated in place by the next
+        step: use it before asking for the next.
     """
-    kernel = torch.exp(-c / beta)  # A = e^{-C / beta}: (B, n, m)
-    plan = a.unsqueeze(-1) * b.unsqueeze(-2)  # T^(0) = a b^T
-    sigma = torch.ones_like(b)  # (B, m)
-    q, scratch = torch.empty_like(plan), torch.empty_like(plan)
-    for _ in range(iterations):
-        torch.mul(kernel, plan, out=q)  # Q = A (.) T^(t)
+    if fold_every is None:
+        fold_every = _fold_period(_largest_finite_abs(c) / beta, c.dtype)
+    kernel = torch.div(c, -beta).exp_()  # A = e^{-C / beta}: (B, n, m), as (-C) / beta
+    # K = A (.) T^(0), T^(0) = a b^T, d = e = 1: zero at padding, so that K only decays
+    k = torch.mul(kernel, a.unsqueeze(-1)).mul_(b.unsqueeze(-2))
+    k_t = k.mT  # K^T, a view: (B, m, n)
+    a_row, b_row = a.unsqueeze(-2), b.unsqueeze(-2)  # vectors as rows: (B, 1, n), (B, 1, m)
+    d, e = torch.ones_like(a_row), torch.ones_like(b_row)
+    e_sigma = e  # e (.) sigma, with sigma = 1 at the start
+    for step in range(1, iterations + 1):
+        if step > 1:
+            k.mul_(kernel)  # A (.) K: Q = diag(d) K diag(e)
         for _ in range(inner_steps):
-            q_sigma = torch.mul(q, sigma.unsqueeze(-2), out=scratch).sum(-1)  # (B, n)
-            delta = _safe_divide(a, q_sigma)
-            q_delta = torch.mul(q, delta.unsqueeze(-1), out=scratch)  # diag(delta) Q
-            sigma = _safe_divide(b, q_delta.sum(-2))  # (B, m)
-        torch.mul(scratch, sigma.unsqueeze(-2), out=plan)  # diag(delta) Q diag(sigma)
-        yield plan
+            # d (.) delta = a / (K (e (.) sigma)), e (.) sigma = b / (K^T (d (.) delta))
+            d_delta = _quotient(a_row, torch.bmm(e_sigma, k_t))  # (B, 1, n)
+            e_sigma = _quotient(b_row, torch.bmm(d_delta, k))  # (B, 1, m)
+        sigma = _quotient(e_sigma, e)  # the last sigma, which the next step starts from
+        d, e = d_delta, e_sigma  # T^(t+1) = diag(d delta) K diag(e sigma)
+        if step % fold_every == 0:
+            k.mul_(d.mT).mul_(e)  # K = T^(t+1)
+            d, e = torch.ones_like(d), torch.ones_like(e)
+        e_sigma = e * sigma
+        yield d, k, e
+
+
+def _scaled_plan(d: Tensor, k: Tensor, e: Tensor, out: Tensor | None = None) -> Tensor:
+    r"""The plan :math:`\mathrm{diag}(d)\, K\, \mathrm{diag}(e)` of :func:`_ipot_scalings`."""
+    return torch.mul(k, d.mT, out=out).mul_(e)
+
+
+def _ipot_plans_no_graph(
+    c: Tensor,
+    a: Tensor,
+    b: Tensor,
+    beta: float,
+    iterations: int,
+    inner_steps: int,
+    fold_every: int | None = None,
+):
+    """The plans of :func:`_ipot_scalings` after each step, in one buffer; no gradient.
+
+    The plan yielded is overwritten by the next step: use it before asking for the next.
+    """
+    plan = torch.empty_like(c)
+    for d, k, e in _ipot_scalings(c, a, b, beta, iterations, inner_steps, fold_every):
+        yield _scaled_plan(d, k, e, out=plan)
 
 
 def _masked_logsumexp(x: Tensor, keep: Tensor, dim: int) -> Tensor:
@@ -274,6 +342,14 @@ def _ipot_log_plans(
         yield torch.exp(log_plan)
 
 
+def _largest_finite_abs(shifted: Tensor) -> float:
+    """``max |C_ij|`` over the finite entries of ``shifted`` (``+inf`` marks forbidden pairs)."""
+    top = shifted.abs().amax()
+    if not torch.isfinite(top):
+        top = torch.where(torch.isfinite(shifted), shifted.abs(), 0.0).amax()
+    return top.item()
+
+
 def _plain_is_safe(shifted: Tensor, beta: float) -> bool:
     r"""Whether the authors' multiplicative updates stay well inside the dtype's range.
 
@@ -285,9 +361,23 @@ def _plain_is_safe(shifted: Tensor, beta: float) -> bool:
     plan entries that underflow to 0 stay 0 under multiplicative updates, and the plain
     iterates drift from the exact-arithmetic ones.
     """
-    finite = torch.where(torch.isfinite(shifted), shifted.abs(), 0.0)
-    limit = _PLAIN_RANGE * math.log(torch.finfo(shifted.dtype).max)
-    return bool(finite.amax() <= limit * beta)
+    return _largest_finite_abs(shifted) <= _plain_limit(shifted.dtype) * beta
+
+
+def _plain_limit(dtype: torch.dtype) -> float:
+    """The largest :math:`R` of :func:`_plain_is_safe` for ``dtype``."""
+    return _PLAIN_RANGE * math.log(torch.finfo(dtype).max)
+
+
+def _fold_period(r: float, dtype: torch.dtype) -> int:
+    r"""Steps between two folds of :func:`_ipot_scalings` for a kernel range :math:`R`.
+
+    In :math:`F` steps ``K`` loses at most :math:`e^{-FR}` against the plan and the scalings
+    gain as much; :math:`F R` is kept within a quarter of :math:`\log` of the largest float
+    (22 in float32, 177 in float64): 4 steps at the largest :math:`R` of the plain updates.
+    """
+    budget = math.log(torch.finfo(dtype).max) / 4
+    return max(1, int(min(budget / r, 2**30))) if r > 0 else 2**30
 
 
 def _row_shifted(c: Tensor, b: Tensor) -> Tensor:
@@ -299,23 +389,46 @@ def _row_shifted(c: Tensor, b: Tensor) -> Tensor:
     for autograd, which the same invariance makes exact.
     """
     c_det = c.detach()
-    usable = torch.where(b.unsqueeze(-2) > 0, c_det, torch.inf)  # (B, n, m)
-    shift = usable.amin(-1, keepdim=True)  # (B, n, 1)
+    if not bool((b > 0).all()):  # padded columns do not count
+        c_det = torch.where(b.unsqueeze(-2) > 0, c_det, torch.inf)  # (B, n, m)
+    shift = c_det.amin(-1, keepdim=True)  # (B, n, 1)
     shift = torch.where(torch.isfinite(shift), shift, 0.0)
     return c - shift
 
 
-def _ipot_iterates(c: Tensor, a: Tensor, b: Tensor, beta: float, iterations: int, inner_steps: int):
+def _ipot_iterates(
+    c: Tensor,
+    a: Tensor,
+    b: Tensor,
+    beta: float,
+    iterations: int,
+    inner_steps: int,
+    *,
+    every_step: bool = True,
+) -> Iterator[Tensor]:
     """IPOT's plans after each step: the authors' updates where they are safe, else on logs.
 
-    Both run on the row-shifted cost (:func:`_row_shifted`), which changes no iterate.
+    All run on the row-shifted cost (:func:`_row_shifted`), which changes no iterate. Where no
+    gradient is needed the authors' updates run as :func:`_ipot_scalings`, which yield only the
+    last plan when ``every_step`` is False; IPOT's plan is the last one yielded in every case.
     """
     shifted = _row_shifted(c, b)
-    if _plain_is_safe(shifted.detach(), beta):
-        needs_graph = torch.is_grad_enabled() and any(t.requires_grad for t in (shifted, a, b))
-        plans = _ipot_plans if needs_graph else _ipot_plans_no_graph
-        return plans(shifted, a, b, beta, iterations, inner_steps)
-    return _ipot_log_plans(shifted, a, b, beta, iterations, inner_steps)
+    top = _largest_finite_abs(shifted.detach())
+    if not top <= _plain_limit(c.dtype) * beta:  # as _plain_is_safe
+        return _ipot_log_plans(shifted, a, b, beta, iterations, inner_steps)
+    if torch.is_grad_enabled() and any(t.requires_grad for t in (shifted, a, b)):
+        return _ipot_plans(shifted, a, b, beta, iterations, inner_steps)
+    fold_every = _fold_period(top / beta, c.dtype)
+    if every_step:
+        return _ipot_plans_no_graph(shifted, a, b, beta, iterations, inner_steps, fold_every)
+    d, k, e = _last(_ipot_scalings(shifted, a, b, beta, iterations, inner_steps, fold_every))
+    return iter((_scaled_plan(d, k, e, out=k),))  # K is no longer needed: the plan in place
+
+
+def _last(iterates: Iterable[_T]) -> _T:
+    """The last of ``iterates``."""
+    (last,) = deque(iterates, maxlen=1)
+    return last
 
 
 def ipot(
@@ -374,7 +487,7 @@ def ipot(
     _check_count("iterations", iterations)
     _check_count("inner_steps", inner_steps)
     c, a_, b_, single = _prepare(cost, a, b)
-    (plan,) = deque(_ipot_iterates(c, a_, b_, beta, iterations, inner_steps), maxlen=1)
+    plan = _last(_ipot_iterates(c, a_, b_, beta, iterations, inner_steps, every_step=False))
     _warn_if_far_from_a_plan(plan, a_, beta, iterations)
     return plan.squeeze(0) if single else plan
 
@@ -406,6 +519,8 @@ def transport_cost(plan: Tensor, cost: Tensor) -> Tensor:
         >>> transport_cost(torch.eye(2) / 2, torch.tensor([[1.0, torch.inf], [0.0, 1.0]])).item()
         1.0
     """
+    if cost.numel() and torch.isfinite(cost.detach().amax()):  # one reduction: no +inf
+        return (plan * cost).sum((-2, -1))
     forbidden = torch.isposinf(cost)
     if not forbidden.any():
         return (plan * cost).sum((-2, -1))
