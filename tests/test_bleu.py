@@ -12,6 +12,7 @@ import torch
 from nltk.translate import bleu_score as nltk_bleu
 from nltk.translate import gleu_score as nltk_gleu
 
+from beyond_mle import bleu as bleu_module
 from beyond_mle.bleu import (
     BleuSmoothing,
     bleu_from_statistics,
@@ -21,6 +22,7 @@ from beyond_mle.bleu import (
     corpus_bleu,
     corpus_gleu,
     gleu_loss,
+    gleu_statistics,
     length_mask,
     ngram_matches,
     reference_ngram_counts,
@@ -389,7 +391,7 @@ def test_bad_inputs_raise_clear_errors(call, message):
 
 
 def test_long_sentences_take_the_matrix_path_and_still_equal_nltk():
-    """Sentences over 64 tokens do not fit one bit-set word; the general path scores them."""
+    """References over 64 tokens do not fit one bit-set word; the general path scores them."""
     rng = random.Random(11)
     for _ in range(20):
         hyps = [[rng.randrange(5) for _ in range(rng.randint(60, 90))] for _ in range(3)]
@@ -833,3 +835,195 @@ def test_method6_needs_the_hypothesis_ngram_counts():
         bleu_from_statistics(bare, (0.25,) * 4, smoothing_method=6)
     with pytest.raises(ValueError, match="one order more"):
         bleu_from_statistics(stats, (0.25,) * 4, smoothing_method=5)
+
+
+# ------------------------------------------------------------------ fast paths (issue 20)
+
+
+def _plain_gather(monkeypatch):
+    """Score through torch's own gather and its autograd gradient (the plain formulation)."""
+    monkeypatch.setattr(
+        bleu_module._GatherColumns, "apply", lambda probs, index: probs.gather(2, index)
+    )
+
+
+def _soft_batch(seed: int, vocab: int, dtype=torch.float32):
+    """Distributions with an EOS column, and references with padding, absent rows and repeats."""
+    gen = torch.Generator().manual_seed(seed)
+    batch, length, n_refs, ref_len = 4, 12, 3, 9
+    logits = torch.randn(batch, length, vocab, generator=gen, dtype=dtype) * 3
+    refs = torch.randint(1, 4, (batch, n_refs, ref_len), generator=gen)  # few tokens: repeats
+    refs[:, 1, :4] = torch.randint(1, vocab, (batch, 4), generator=gen)
+    refs[0, 2, 5:] = -1
+    refs[1, 0, 3] = 0  # an EOS cuts the reference
+    return torch.softmax(logits, -1), refs, torch.tensor([3, 2, 3, 1])
+
+
+def _loss_and_grad(probs, refs, n_refs, score):
+    leaf = probs.detach().clone().requires_grad_()
+    value = score(leaf, refs, n_refs)
+    value.backward()
+    return value.detach(), leaf.grad
+
+
+SOFT_SCORES = [
+    lambda p, r, k: bleu_loss(p, r, eos_id=0, n_references=k),
+    lambda p, r, k: bleu_loss(p, r, eos_id=0, level="sentence", smoothing_method=3),
+    lambda p, r, k: gleu_loss(p, r, eos_id=0, n_references=k, level="sentence"),
+    lambda p, r, k: corpus_bleu(p, r[:, 0], max_order=2),
+]
+
+
+@pytest.mark.parametrize("score", SOFT_SCORES)
+@pytest.mark.parametrize("vocab", [7, 30_000])  # a gradient below and above 4 MiB
+def test_soft_gradient_is_bitwise_the_plain_autograd_one(score, vocab, monkeypatch):
+    for seed in range(3):
+        probs, refs, n_refs = _soft_batch(seed, vocab)
+        value, grad = _loss_and_grad(probs, refs, n_refs, score)
+        with monkeypatch.context() as m:
+            _plain_gather(m)
+            plain_value, plain_grad = _loss_and_grad(probs, refs, n_refs, score)
+        assert torch.equal(value, plain_value)
+        assert torch.equal(grad, plain_grad)
+        assert grad.is_contiguous() and grad.dtype == probs.dtype
+
+
+def test_gradcheck_and_gradgradcheck_of_the_column_gather():
+    probs, refs, n_refs = _soft_batch(4, 5, torch.float64)
+    logits = torch.log(probs).requires_grad_()
+
+    def loss(x):
+        return bleu_loss(torch.softmax(x, -1), refs, eos_id=0, max_order=3, n_references=n_refs)
+
+    assert torch.autograd.gradcheck(loss, (logits,))
+    assert torch.autograd.gradgradcheck(loss, (logits,))
+
+
+def test_forward_mode_derivative_equals_the_plain_one(monkeypatch):
+    import torch.autograd.forward_ad as fwad
+
+    probs, refs, n_refs = _soft_batch(5, 6, torch.float64)
+    tangent = torch.randn(
+        probs.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(5)
+    )
+
+    def derivative():
+        with fwad.dual_level():
+            dual = fwad.make_dual(probs, tangent)
+            out = corpus_bleu(dual, refs, eos_id=0, n_references=n_refs)
+            return fwad.unpack_dual(out).tangent
+
+    ours = derivative()
+    with monkeypatch.context() as m:
+        _plain_gather(m)
+        torch.testing.assert_close(ours, derivative(), rtol=0, atol=0)
+
+
+def test_probs_checks_find_a_bad_entry_in_any_chunk():
+    probs = torch.full((3, 5, 200_000), 1 / 200_000)  # many chunks of two rows
+    corpus_bleu(probs, torch.ones(3, 2, dtype=torch.long))
+    for value, message in ((-1e-3, "non-neg"), (float("nan"), "finite"), (0.5, "sum to 1")):
+        bad = probs.clone()
+        bad[2, 4, 199_999] = value
+        with pytest.raises(ValueError, match=message):
+            corpus_bleu(bad, torch.ones(3, 2, dtype=torch.long))
+
+
+def _random_id_case(rng: random.Random):
+    """Id tensors with padding, ragged references, EOS and few or many distinct tokens."""
+    batch, n_refs, length, ref_len = rng.randint(0, 7), rng.randint(1, 4), rng.randint(0, 70), 64
+    vocab = rng.choice([2, 3, 6, 1000, 2**40])
+    gen = torch.Generator().manual_seed(rng.randrange(2**31))
+    hyp = torch.randint(0, vocab, (batch, length), generator=gen)
+    refs = torch.randint(0, vocab, (batch, n_refs, rng.randint(0, ref_len)), generator=gen)
+    for b in range(batch):
+        hyp[b, rng.randint(0, length) :] = -1
+        for r in range(n_refs):
+            refs[b, r, rng.randint(0, refs.shape[2]) :] = -1
+    n_references = torch.tensor([rng.randint(1, n_refs) for _ in range(batch)], dtype=torch.long)
+    return hyp, refs, n_references, rng.choice([None, 0, 1])
+
+
+def test_bit_set_counts_equal_the_matrix_path(monkeypatch):
+    """The fast id path against the match matrices, on ragged and repetitive corpora."""
+    rng = random.Random(20)
+    for _ in range(300):
+        hyp, refs, n_references, eos_id = _random_id_case(rng)
+        kw = dict(eos_id=eos_id, n_references=n_references)
+        order, low, high = rng.randint(1, 5), rng.randint(1, 3), rng.randint(3, 5)
+        fast = bleu_statistics(hyp, refs, max_order=order, **kw)
+        fast_gleu = gleu_statistics(hyp, refs, min_len=low, max_len=high, **kw)
+        with monkeypatch.context() as m:
+            m.setattr(bleu_module, "_bit_set_path", lambda hyps, refs: False)
+            slow = bleu_statistics(hyp, refs, max_order=order, **kw)
+            slow_gleu = gleu_statistics(hyp, refs, min_len=low, max_len=high, **kw)
+        for a, b in zip(vars(fast).values(), vars(slow).values(), strict=True):
+            assert torch.equal(a, b)
+        assert torch.equal(fast_gleu.matches, slow_gleu.matches)
+        assert torch.equal(fast_gleu.totals, slow_gleu.totals)
+
+
+def test_token_lists_and_tensors_give_the_same_statistics():
+    rng = random.Random(21)
+    for _ in range(200):
+        hyps, refs = random_corpus(rng, max_refs=4, max_len=12)
+        if rng.random() < 0.5:
+            hyps, refs = [tuple(h) for h in hyps], [tuple(tuple(r) for r in rs) for rs in refs]
+        width = max((len(h) for h in hyps), default=0)
+        hyp_ids = torch.tensor(
+            [list(h) + [-1] * (width - len(h)) for h in hyps], dtype=torch.long
+        ).reshape(len(hyps), width)
+        n_refs = max(len(rs) for rs in refs)
+        ref_len = max(len(r) for rs in refs for r in rs)
+        ref_ids = torch.full((len(refs), n_refs, ref_len), -1)
+        for b, rs in enumerate(refs):
+            for k, r in enumerate(rs):
+                ref_ids[b, k, : len(r)] = torch.tensor(r, dtype=torch.long)
+        counts = [len(rs) for rs in refs]
+        from_lists = bleu_statistics(hyps, refs)
+        from_ids = bleu_statistics(hyp_ids, ref_ids, n_references=counts)
+        for a, b in zip(vars(from_lists).values(), vars(from_ids).values(), strict=True):
+            assert torch.equal(a, b)
+        assert abs(corpus_bleu(hyps, refs).item() - nltk_corpus_bleu(refs, hyps)) <= TOL
+        assert abs(corpus_gleu(hyps, refs).item() - nltk_gleu.corpus_gleu(refs, hyps)) <= TOL
+
+
+def test_ragged_references_of_different_lengths_and_empty_hypotheses_equal_nltk():
+    hyps = [[], [1, 2, 3, 1, 2], [4], [1, 1, 1, 1]]
+    refs = [
+        [[1, 2], [3, 4, 5, 6, 7, 8, 9]],
+        [[1, 2, 3], [1, 2, 1, 2, 3, 1, 2], [5]],
+        [[4, 4, 4, 4, 4, 4]],
+        [[1, 1], [1, 1, 1, 2, 1, 1, 1, 1, 1]],
+    ]
+    words = [[[f"w{t}" for t in r] for r in rs] for rs in refs]
+    hyp_words = [[f"w{t}" for t in h] for h in hyps]
+    for h, r in ((hyps, refs), (hyp_words, words)):
+        for method in (None, 1, 4):
+            ours = corpus_bleu(h, r, smoothing_method=method).item()
+            assert abs(ours - nltk_corpus_bleu(r, h, method=method)) <= TOL
+        assert abs(corpus_gleu(h, r).item() - nltk_gleu.corpus_gleu(r, h)) <= TOL
+        sentences = sentence_gleu(h, r)
+        for b in range(1, len(h)):
+            assert abs(sentences[b].item() - nltk_gleu.sentence_gleu(r[b], h[b])) <= TOL
+
+
+@pytest.mark.parametrize(
+    ("hyps", "refs", "message"),
+    [
+        ([[1.5, 2]], [[[1, 2]]], "int token ids"),
+        ([[1, 2]], [[[1, 2.0]]], "int token ids"),
+        ([[1, "a"]], [[[1]]], "int token ids"),
+        ([[1]], [[[2**70]]], "int token ids"),
+        ([["a", ["b"]]], [[["a"]]], "mix token strings"),
+        ([["a", None]], [[["a"]]], "mix token strings"),
+        (["a b"], [[["a"]]], "not of strings"),
+        ([["a"]], [["a b"]], "lists of references"),
+        ([[1]], [[{1}]], "lists of references"),
+        ([[1]], [[]], "empty"),
+        ([[1]], [[[-2]]], ">= 0"),
+    ],
+)
+def test_bad_token_lists_raise_clear_errors(hyps, refs, message):
+    with pytest.raises(ValueError, match=message):
+        corpus_bleu(hyps, refs)

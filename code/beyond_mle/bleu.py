@@ -35,8 +35,8 @@ sentence are marked absent with ``reference_mask`` ``(batch, n_refs)`` or ``n_re
 ``(batch,)``; an unmarked all-padding row is an empty reference (length 0), as ``[]`` is in NLTK.
 Hypotheses are ``probs`` (a float tensor ``(batch, length, vocab)``), ``token_ids`` (an integer
 tensor ``(batch, length)``, negative ids are padding) or a list of token lists, of int ids or of
-strings (words, numbered by :class:`beyond_mle.vocabulary.Vocabulary`). With ``eos_id`` set, a
-sentence ends before its first EOS token, in hypotheses and references alike.
+strings (words, numbered as :class:`beyond_mle.vocabulary.Vocabulary` numbers them). With
+``eos_id`` set, a sentence ends before its first EOS token, in hypotheses and references alike.
 
 BLEU takes NLTK's options: ``weights`` (one vector, or several at once, with ``max_order`` taken
 from their length), the smoothing methods 0-7 of Chen and Cherry (2014) as NLTK's
@@ -46,17 +46,17 @@ them also on ``probs``, differentiable) and ``auto_reweigh``.
 
 from __future__ import annotations
 
+import array
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from numbers import Real
 from typing import Any, Literal, cast
 
 import numpy as np
 import torch
 from torch import Tensor
-
-from beyond_mle.vocabulary import Vocabulary
 
 __all__ = [
     "BleuSmoothing",
@@ -103,26 +103,34 @@ class _Refs:
     present: Tensor  # (B, R) bool: False for the padding rows of a ragged list of references
 
 
-def _pad_2d(rows: Sequence[Sequence[int | str]], name: str, width: int | None = None) -> Tensor:
-    """Token lists as one tensor, padded with _PAD to ``width`` (default: the longest row)."""
-    # token strings left here (mixed with ids) fail in torch.tensor below, with a clear message
-    lists = [list(r) for r in rows]
-    if width is None:
-        width = max((len(r) for r in lists), default=0)
-    if not lists:
-        return torch.empty((0, width), dtype=torch.long)
+def _flat_ids(
+    rows: Sequence[Sequence[Any]], name: str, index: dict[Any, int] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The tokens of ``rows`` (token lists) as one flat int64 array, and the length of each row.
+
+    ``index`` numbers token strings; without it every token must be an int id >= 0.
+    """
     try:
-        ids = torch.tensor([r + [_PAD] * (width - len(r)) for r in lists], dtype=torch.long)
-    except (TypeError, ValueError, RuntimeError):
+        lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+        tokens = chain.from_iterable(rows)
+        flat = array.array("q", tokens if index is None else map(index.__getitem__, tokens))
+    except (TypeError, OverflowError):
+        # token strings left here (mixed with ids) are not ints, and fail with a clear message
         raise ValueError(
             f"{name} must hold int token ids (or token strings, when hypotheses and references "
             "are both lists)"
         ) from None
-    lengths = torch.tensor([len(r) for r in lists]).unsqueeze(1)
-    real = torch.arange(width) < lengths
-    if (ids[real] < 0).any():
-        raise ValueError(f"{name}: token ids must be >= 0, got {ids[real].min().item()}")
-    return ids
+    ids = np.frombuffer(flat, dtype=np.int64)
+    if ids.size and ids.min() < 0:
+        raise ValueError(f"{name}: token ids must be >= 0, got {ids.min()}")
+    return ids, lengths
+
+
+def _padded(ids: np.ndarray, lengths: np.ndarray, width: int) -> np.ndarray:
+    """Rows of ``lengths`` tokens, taken in order from the flat ``ids``, padded with _PAD."""
+    out = np.full((lengths.size, width), _PAD, dtype=np.int64)
+    out[np.arange(width) < lengths[:, None]] = ids
+    return out
 
 
 def _truncate_at_eos(ids: Tensor, eos_id: int | None) -> Tensor:
@@ -130,6 +138,8 @@ def _truncate_at_eos(ids: Tensor, eos_id: int | None) -> Tensor:
     ended = ids < 0
     if eos_id is not None:
         ended = ended | (ids == eos_id)
+    elif ids.numel() and not (ended[..., :-1] > ended[..., 1:]).any():
+        return ids.clamp_min(_PAD)  # nothing follows an end: the padding becomes _PAD
     ended = torch.cumsum(ended.to(torch.int32), dim=-1) > 0
     return torch.where(ended, torch.full_like(ids, _PAD), ids)
 
@@ -176,6 +186,46 @@ def _reference_presence(
     return mask
 
 
+def _reference_lists(
+    references: Sequence[Sequence[Sequence[Any]]], batch: int, index: dict[Any, int] | None
+) -> tuple[Tensor, Tensor]:
+    """NLTK's lists of references as ids ``(B, R, Lr)`` and the mask of those present ``(B, R)``.
+
+    Sentences with fewer references than the most are padded with absent, empty rows.
+    """
+    if len(references) != batch:
+        raise ValueError(
+            f"references holds {len(references)} entries but there are {batch} hypotheses; "
+            "give one list of references per hypothesis"
+        )
+    bad = (
+        "references must be a list (one per hypothesis) of lists of references, each a list "
+        "of token ids, as in NLTK's corpus_bleu"
+    )
+    try:
+        counts = np.fromiter(map(len, references), dtype=np.int64, count=batch)
+    except TypeError:
+        raise ValueError(bad) from None
+    if batch and counts.min() == 0:
+        b = int(np.argmin(counts))
+        raise ValueError(f"references[{b}] is empty: each hypothesis needs a reference")
+    rows = list(chain.from_iterable(references))
+    if not set(map(type, rows)) <= {list, tuple} and any(
+        isinstance(r, int | str) or not isinstance(r, Sequence) for r in rows
+    ):
+        raise ValueError(bad)
+    flat, lengths = _flat_ids(rows, "references", index)
+    n_refs = max(int(counts.max(initial=0)), 1)
+    padded = _padded(flat, lengths, int(lengths.max(initial=0)))  # (sum of counts, Lr)
+    present = np.arange(n_refs) < counts[:, None]  # (B, R)
+    if padded.shape[0] != batch * n_refs:  # ragged: the rows of the present references
+        full = np.full((batch * n_refs, padded.shape[1]), _PAD, dtype=np.int64)
+        full[present.reshape(-1)] = padded
+        padded = full
+    ids = torch.from_numpy(padded).reshape(batch, n_refs, padded.shape[1])
+    return ids, torch.from_numpy(present)
+
+
 def _as_references(
     references: References,
     batch: int,
@@ -183,6 +233,7 @@ def _as_references(
     device,
     reference_mask: ReferenceMask | None = None,
     n_references: Tensor | Sequence[int] | None = None,
+    index: dict[Any, int] | None = None,
 ) -> _Refs:
     if not isinstance(references, Tensor) and (
         reference_mask is not None or n_references is not None
@@ -205,29 +256,8 @@ def _as_references(
             )
         ids = references.to(device=device, dtype=torch.long)
     else:
-        if len(references) != batch:
-            raise ValueError(
-                f"references holds {len(references)} entries but there are {batch} hypotheses; "
-                "give one list of references per hypothesis"
-            )
-        n_refs = max((len(refs) for refs in references), default=0)
-        for b, refs in enumerate(references):
-            if len(refs) == 0:
-                raise ValueError(f"references[{b}] is empty: each hypothesis needs a reference")
-            for ref in refs:
-                if isinstance(ref, int | str) or not isinstance(ref, Sequence):
-                    raise ValueError(
-                        "references must be a list (one per hypothesis) of lists of references, "
-                        "each a list of token ids, as in NLTK's corpus_bleu"
-                    )
-        n_refs = max(n_refs, 1)
-        rows: list[list[int | str]] = [
-            list(refs[r]) if r < len(refs) else [] for refs in references for r in range(n_refs)
-        ]
-        width = max((len(r) for r in rows), default=0)
-        ids = _pad_2d(rows, "references", width).reshape(batch, n_refs, width).to(device)
-        counts = torch.tensor([len(refs) for refs in references], dtype=torch.long)
-        present = (torch.arange(n_refs) < counts.reshape(-1, 1)).to(device)
+        ids, present = _reference_lists(references, batch, index)
+        ids, present = ids.to(device), present.to(device)
     if ids.shape[0] != batch:
         raise ValueError(
             f"references has batch size {ids.shape[0]} but hypotheses has {batch}: they must match"
@@ -235,8 +265,10 @@ def _as_references(
     if isinstance(references, Tensor):
         shape = (ids.shape[0], ids.shape[1])
         present = _reference_presence(reference_mask, n_references, shape, device)
-    # an absent reference holds no token, so no path can match it
-    ids = torch.where(present.unsqueeze(-1), _truncate_at_eos(ids, eos_id), _PAD)
+    if isinstance(references, Tensor) or eos_id is not None:  # lists are padded at the end
+        ids = _truncate_at_eos(ids, eos_id)
+    if not bool(present.all()):  # an absent reference holds no token, so no path can match it
+        ids = torch.where(present.unsqueeze(-1), ids, _PAD)
     lengths = (ids >= 0).sum(-1)
     return _Refs(ids=ids, lengths=lengths, present=present)
 
@@ -261,6 +293,26 @@ def _check_eos(eos_id: int | None, vocab: int | None) -> None:
         raise ValueError(f"eos_id must lie in [0, {upper}], got {eos_id}")
 
 
+_CHECK_CHUNK_BYTES = 1 << 21  # rows of probs read at a time on the CPU: they stay in the cache
+
+
+def _row_sums_and_minimum(probs: Tensor) -> tuple[Tensor, Tensor]:
+    """The sum of each distribution ``(B, L)`` and the smallest entry of ``probs``.
+
+    Two reductions; on the CPU they run chunk by chunk, so that the minimum reads from the cache
+    what the sum has just brought in, and ``probs`` is read from memory once.
+    """
+    vocab = probs.shape[-1]
+    rows = _CHECK_CHUNK_BYTES // (vocab * probs.element_size())
+    if probs.device.type != "cpu" or not probs.is_contiguous() or rows < 1:
+        return probs.sum(-1), probs.amin()
+    sums, lows = [], []
+    for chunk in probs.view(-1, vocab).split(rows):
+        sums.append(chunk.sum(-1))
+        lows.append(chunk.amin())
+    return torch.cat(sums).view(probs.shape[:2]), torch.stack(lows).amin()
+
+
 def _check_probs(probs: Tensor) -> None:
     if probs.dim() != 3:
         raise ValueError(f"probs must have shape (batch, length, vocab), got {tuple(probs.shape)}")
@@ -268,11 +320,10 @@ def _check_probs(probs: Tensor) -> None:
         raise ValueError("probs has an empty vocabulary axis")
     if probs.numel() == 0:
         return
-    with torch.no_grad():  # two passes over probs: a sum and a minimum
-        total = probs.sum(-1)
+    with torch.no_grad():
+        total, low = _row_sums_and_minimum(probs)
         if not torch.isfinite(total).all():
             raise ValueError("probs must be finite (found NaN or inf)")
-        low = probs.amin()
         if low < 0:
             raise ValueError(f"probs must be non-negative, found {low.item():.3g}")
         tol = 1e-6 if probs.dtype == torch.float64 else 1e-3
@@ -309,6 +360,51 @@ def length_mask(probs: Tensor, eos_id: int | None) -> Tensor:
     return torch.cumprod(1 - probs[..., eos_id], dim=-1)
 
 
+_NUMPY_DTYPES = {torch.float16: np.float16, torch.float32: np.float32, torch.float64: np.float64}
+_HUGE_PAGE_BYTES = 1 << 22  # NumPy asks for transparent huge pages from 4 MiB on
+
+
+def _zeros_written_once(shape: tuple[int, ...], like: Tensor) -> Tensor:
+    """Zeros of ``like``'s dtype and device, for a tensor that is written once right after.
+
+    A fresh CPU tensor of the size of ``probs`` costs one page fault per 4 KiB page on its first
+    write, which takes several times as long as the write itself; NumPy takes large arrays from
+    the kernel's zeroed pages, in transparent huge pages where the system allows them, so the
+    zeros cost no pass of their own and the faults are 512 times fewer.
+    """
+    dtype = _NUMPY_DTYPES.get(like.dtype)
+    small = math.prod(shape) * like.element_size() < _HUGE_PAGE_BYTES
+    if like.device.type != "cpu" or dtype is None or small:
+        return like.new_zeros(shape)
+    return torch.from_numpy(np.zeros(shape, dtype=dtype))
+
+
+class _GatherColumns(torch.autograd.Function):
+    """``probs.gather(2, index)``; its backward writes the gradient of ``probs`` once.
+
+    The gradient is torch's own (zeros, then ``scatter_add_`` of the incoming gradient), into
+    zeros from :func:`_zeros_written_once`.
+    """
+
+    @staticmethod
+    def forward(ctx, probs: Tensor, index: Tensor) -> Tensor:
+        ctx.save_for_backward(index)
+        ctx.save_for_forward(index)
+        ctx.probs_shape = probs.shape
+        return probs.gather(2, index)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple[Tensor, None]:
+        (index,) = ctx.saved_tensors
+        out = _zeros_written_once(tuple(ctx.probs_shape), grad)
+        return out.scatter_add_(2, index, grad), None  # (B, L, V), nonzero in the columns only
+
+    @staticmethod
+    def jvp(ctx, probs_tangent: Tensor, _index_tangent: None) -> Tensor:
+        (index,) = ctx.saved_tensors
+        return probs_tangent.gather(2, index)
+
+
 def _gather_columns(
     probs: Tensor, reference_ids: Tensor, eos_id: int | None
 ) -> tuple[Tensor, Tensor | None]:
@@ -322,7 +418,8 @@ def _gather_columns(
     index = reference_ids.clamp_min(0).reshape(batch, n_refs * ref_len)
     if eos_id is not None:
         index = torch.cat([index.new_full((batch, 1), eos_id), index], dim=1)
-    columns = probs.gather(2, index.unsqueeze(1).expand(batch, length, -1))
+    index = index.unsqueeze(1).expand(batch, length, -1)  # (B, L, 1 + R * Lr)
+    columns = cast(Tensor, _GatherColumns.apply(probs, index))
     eos = columns[..., 0] if eos_id is not None else None
     m1 = columns[..., int(eos_id is not None) :]
     m1 = m1 * (reference_ids >= 0).reshape(batch, 1, -1).to(m1.dtype)  # padding matches nothing
@@ -342,30 +439,38 @@ def _first_token(corpus, depth: int):
     return None
 
 
-def _encode_words(
+def _word_index(
     hypotheses: Hypotheses, references: References, eos_id: int | None
-) -> tuple[Hypotheses, References]:
-    """Token strings as ids of their shared vocabulary; id inputs unchanged."""
+) -> dict[Any, int] | None:
+    """Ids of the token strings, numbered in order of first appearance; None for id inputs.
+
+    The numbering is that of :class:`beyond_mle.vocabulary.Vocabulary` built from the
+    hypotheses and the references.
+    """
     if isinstance(hypotheses, Tensor) or isinstance(references, Tensor):
-        return hypotheses, references
-    # the first token decides; a corpus that mixes kinds fails below or in _pad_2d, clearly
+        return None
+    # the first token decides; a corpus that mixes kinds fails below or in _flat_ids, clearly
     first = _first_token(hypotheses, 2)
     first = _first_token(references, 3) if first is None else first
     if not isinstance(first, str):
-        return hypotheses, references
+        return None
     if eos_id is not None:
         raise ValueError(
             "eos_id applies to token ids; token strings are whole sentences (cut them before "
             "the EOS, or encode them with beyond_mle.vocabulary.Vocabulary)"
         )
+    flatten = chain.from_iterable
+    mixed = ValueError(
+        "hypotheses and references mix token strings with other tokens: give every token as a "
+        "string, or every token as an int id"
+    )
     try:
-        vocab = Vocabulary.build(hypotheses, references)
-    except ValueError:
-        raise ValueError(
-            "hypotheses and references mix token strings with other tokens: give every token "
-            "as a string, or every token as an int id"
-        ) from None
-    return vocab.encode(hypotheses), vocab.encode(references)
+        tokens = dict.fromkeys(chain(flatten(hypotheses), flatten(flatten(references))))
+    except TypeError:  # an unhashable token, or a sentence that is not a list
+        raise mixed from None
+    if not all(isinstance(token, str) for token in tokens):
+        raise mixed
+    return {token: i for i, token in enumerate(tokens)}
 
 
 def _prepare(
@@ -376,14 +481,14 @@ def _prepare(
     n_references: Tensor | Sequence[int] | None = None,
 ) -> tuple[_Hyps, _Refs, Tensor | None]:
     """Checked hypotheses and references, and the 1-gram matches when hypotheses are ``probs``."""
-    hypotheses, references = _encode_words(hypotheses, references, eos_id)
+    index = _word_index(hypotheses, references, eos_id)
     if isinstance(hypotheses, Tensor) and hypotheses.is_floating_point():
         probs = hypotheses
         _check_probs(probs)
         vocab = probs.shape[-1]
         _check_eos(eos_id, vocab)
         refs = _as_references(
-            references, probs.shape[0], eos_id, probs.device, reference_mask, n_references
+            references, probs.shape[0], eos_id, probs.device, reference_mask, n_references, index
         )
         if refs.ids.numel() and refs.ids.max() >= vocab:
             raise ValueError(
@@ -403,13 +508,17 @@ def _prepare(
             )
         ids = hypotheses.to(torch.long)
     else:
-        ids = _pad_2d([list(h) for h in hypotheses], "hypotheses")
+        if index is not None and any(issubclass(t, str) for t in set(map(type, hypotheses))):
+            raise ValueError("hypotheses must be a list of token lists, not of strings")
+        flat, lengths = _flat_ids(hypotheses, "hypotheses", index)
+        ids = torch.from_numpy(_padded(flat, lengths, int(lengths.max(initial=0))))
     _check_eos(eos_id, None)
-    ids = _truncate_at_eos(ids, eos_id)
+    if isinstance(hypotheses, Tensor) or eos_id is not None:  # lists are padded at the end
+        ids = _truncate_at_eos(ids, eos_id)
     mask = (ids >= 0).to(torch.float64)
     hyps = _Hyps(probs=None, ids=ids, mask=mask, dtype=torch.float64)
     refs = _as_references(
-        references, ids.shape[0], eos_id, ids.device, reference_mask, n_references
+        references, ids.shape[0], eos_id, ids.device, reference_mask, n_references, index
     )
     return hyps, refs, None
 
@@ -616,7 +725,10 @@ def reference_ngram_counts(
 # Exact counts of hard sequences, as bit sets
 # --------------------------------------------------------------------------------------------
 
-_WORD = 64  # the bit-set path packs the positions of a sentence into one 64-bit word
+_WORD = 64  # the bit-set path packs the positions of a reference into one 64-bit word
+_WORDS = {8: np.uint8, 16: np.uint16, 32: np.uint32, 64: np.uint64}
+_NUMPY_INTS = {torch.int16: np.int16, torch.int32: np.int32, torch.int64: np.int64}
+_COUNT_BITS = 7  # a count of at most 64 reference positions, in the low bits of a sort key
 
 
 def _bit_width(length: int) -> int:
@@ -624,74 +736,159 @@ def _bit_width(length: int) -> int:
     return next(w for w in (8, 16, 32, 64) if length <= w)
 
 
-def _pad_columns(ids: np.ndarray, width: int, fill: int) -> np.ndarray:
-    pad = np.full((*ids.shape[:-1], width - ids.shape[-1]), fill, dtype=ids.dtype)
-    return np.concatenate([ids, pad], axis=-1)
+def _reference_bits(hyp_ids: Tensor, ref_ids: Tensor) -> np.ndarray:
+    """Bit j of ``bits[i, r, b]``: token i of hypothesis b equals token j of its reference r.
+
+    Sentences run along the last axis, so that every operation runs over the whole batch at
+    once. The comparisons ``(L, R, W, B)`` are bytes of 0 or 1; eight sentences side by side
+    are one uint64, in which shifting and or-ing pairs of positions packs eight positions into
+    each byte without carries; the bytes of a sentence then make its word of ``W`` bits.
+
+    Returns:
+        Shape ``(L, R, B8)``, with ``B8`` the batch rounded up to a multiple of 8 (the added
+        sentences match nothing), in the unsigned int of ``W`` = 8, 16, 32 or 64 bits.
+    """
+    (batch, length), (n_refs, ref_len) = hyp_ids.shape, ref_ids.shape[1:]
+    width, lanes = _bit_width(ref_len), -(-batch // 8) * 8
+    top = max(
+        int(hyp_ids.max()) if hyp_ids.numel() else 0, int(ref_ids.max()) if ref_ids.numel() else 0
+    )
+    dtype = next(t for t in (torch.int16, torch.int32, torch.int64) if top <= torch.iinfo(t).max)
+    # padding: -1 in the hypotheses, -2 in the references, so that it matches nothing
+    hyp_t = np.full((length, lanes), -1, dtype=_NUMPY_INTS[dtype])
+    hyp_t[:, :batch] = hyp_ids.T.to(dtype).numpy()
+    ref_t = np.full((n_refs, width, lanes), -2, dtype=_NUMPY_INTS[dtype])
+    real = ref_t[:, :ref_len, :batch]
+    real[...] = ref_ids.permute(1, 2, 0).to(dtype).numpy()
+    np.subtract(real, real < 0, out=real, casting="unsafe")  # -1 -> -2
+    equal = hyp_t[:, None, None, :] == ref_t[None]  # (L, R, W, B8) bool
+    packed = equal.view(np.uint64)  # (L, R, W, B8 / 8): one byte per sentence
+    for shift in (1, 2, 4):  # positions (2p, 2p + 1) -> 2 bits, then 4, then 8 bits a byte
+        pairs = np.empty((*packed.shape[:2], packed.shape[2] // 2, packed.shape[3]), np.uint64)
+        np.left_shift(packed[:, :, 1::2], np.uint64(shift), out=pairs)
+        packed = np.bitwise_or(pairs, packed[:, :, 0::2], out=pairs)
+    by_byte = packed.view(np.uint8)  # (L, R, W / 8, B8): byte k holds positions 8k..8k+7
+    words = by_byte[:, :, 0].astype(_WORDS[width])
+    for k in range(1, width // 8):
+        words |= by_byte[:, :, k].astype(words.dtype) << words.dtype.type(8 * k)
+    return words
 
 
-def _pack_bits(equal: np.ndarray) -> np.ndarray:
-    """Pack a boolean last axis of 8, 16, 32 or 64 positions into uint64 (bit j = position j)."""
-    width = equal.shape[-1]
-    word = {8: np.uint8, 16: np.uint16, 32: np.uint32, 64: np.uint64}[width]
-    packed = np.packbits(equal.reshape(-1), bitorder="little").view(word)
-    return packed.reshape(equal.shape[:-1]).astype(np.uint64)
+def _ranked_hits(keys: np.ndarray, counts_of) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the positions ranked below their count among equal keys; and repeated keys.
+
+    ``keys`` ``(N, S)`` name the n-grams of each row (equal keys, equal n-grams) and carry their
+    count ``counts_of(keys)``; an n-gram of count 0 never counts. After sorting a row, the
+    occurrence at :math:`p` of a key with count :math:`c` ranks below :math:`c` exactly when
+    the key at :math:`p - c` differs (a 0 stands before each row), so no rank is formed.
+
+    Returns:
+        The clipped counts ``(N,)`` and whether the row repeats an n-gram of nonzero count
+        ``(N,)``.
+    """
+    rows, span = keys.shape
+    padded = np.zeros((rows, span + 1), dtype=keys.dtype)
+    sorted_keys = padded[:, 1:]
+    sorted_keys[...] = keys
+    sorted_keys.sort(axis=1)
+    counts = counts_of(sorted_keys)  # (N, S)
+    back = np.arange(1, span + 1, dtype=np.int64) - counts  # p - c
+    np.maximum(back, 0, out=back)
+    back += np.arange(0, rows * (span + 1), span + 1, dtype=np.int64)[:, None]
+    hits = np.count_nonzero(padded.reshape(-1)[back] != sorted_keys, axis=1)
+    repeated = ((sorted_keys[:, 1:] == sorted_keys[:, :-1]) & (counts[:, 1:] > 0)).any(1)
+    return hits, repeated
 
 
 def _hard_clipped_counts(
-    hyp_ids: Tensor, refs: _Refs, orders: range
-) -> dict[int, tuple[Tensor, Tensor]]:
+    hyp_ids: Tensor, refs: _Refs, orders: range, *, own: bool = False
+) -> dict[int, tuple[Tensor, Tensor | None]]:
     r"""Clipped n-gram counts of hard hypotheses, exactly, with bit sets.
 
     An n-gram occurrence :math:`i` of the hypothesis is clipped away unless fewer than
     :math:`c_r(g_i)` earlier occurrences of the same n-gram precede it, so the clipped count is
-    :math:`\sum_i [\mathrm{rank}(i) < c_r(g_i)]`. Both the rank and the reference count are
-    popcounts of bit sets: bit :math:`j` of ``ref_bits[i]`` says reference n-gram :math:`j`
-    equals hypothesis n-gram :math:`i`, and the n-gram bit sets follow from the 1-gram ones by
-    ``bits_n[i] = bits_{n-1}[i] & (bits_1[i + n - 1] >> (n - 1))``. Sentences of at most 64
-    tokens; this is the fast path of the id inputs, equal to the matrix path.
+    :math:`\sum_i [\mathrm{rank}(i) < c_r(g_i)]`. The reference count is a popcount of a bit
+    set: bit :math:`j` of ``bits[i, r]`` says n-gram :math:`j` of reference :math:`r` equals
+    hypothesis n-gram :math:`i`, and the n-gram bit sets follow from the 1-gram ones by
+    ``bits_n[i] = bits_{n-1}[i] & (bits_1[i + n - 1] >> (n - 1))``. Two matched n-grams are
+    equal exactly when their bit sets are (one reference), or when their first match
+    :math:`(r, j)` is; sorting these keys ranks the occurrences (:func:`_ranked_hits`). Only the
+    sentences that repeat a matched n-gram are sorted; in the others every matched n-gram
+    counts. Distinct n-grams match disjoint reference positions, so a sentence repeats one
+    exactly when the popcounts of its bit sets add up to more than that of their union; and
+    only a sentence that repeats a matched (n-1)-gram can repeat a matched n-gram. References
+    of at most 64 tokens; this is the fast path of the id inputs, equal to the matrix path.
 
     Returns:
         For each order: the matches clipped by the largest count over the references, shape
-        ``(batch,)``, and the matches clipped by each reference's own count, ``(batch, n_refs)``.
+        ``(batch,)``, and with ``own`` the matches clipped by each reference's own count,
+        ``(batch, n_refs)`` (else None).
     """
-    hyp = hyp_ids.numpy().astype(np.int32)  # padding is -1
-    ref = refs.ids.numpy().astype(np.int32)
-    ref = np.where(ref >= 0, ref, -2)  # padding never matches a hypothesis token
-    hyp_len = (hyp >= 0).sum(1)
-    length = hyp.shape[1]
-    # bit j of ref_bits1[b, i, r]: hypothesis token i equals token j of reference r
-    ref = _pad_columns(ref, _bit_width(ref.shape[-1]), -2)
-    ref_bits1 = _pack_bits(hyp[:, :, None, None] == ref[:, None, :, :])  # (B, L, R)
-    # bit k of self_bits1[b, i]: hypothesis token i equals hypothesis token k
-    columns = _pad_columns(hyp, _bit_width(length), -3)
-    self_bits1 = _pack_bits(hyp[:, :, None] == columns[:, None, :])  # (B, L)
-    below = (np.uint64(1) << np.arange(length, dtype=np.uint64)) - np.uint64(1)
-    ref_bits, self_bits = ref_bits1, self_bits1
-    out = {}
+    batch, n_refs = refs.ids.shape[:2]
+    bits1 = _reference_bits(hyp_ids, refs.ids)  # (L, R, B8)
+    word = bits1.dtype.type
+    bits = bits1
+    rows: np.ndarray | None = None  # the sentences that may repeat a matched n-gram
+    out: dict[int, tuple[Tensor, Tensor | None]] = {}
     for n in range(1, orders.stop):
         if n > 1:
-            shift = np.uint64(n - 1)
-            ref_bits = ref_bits[:, :-1] & (ref_bits1[:, n - 1 :] >> shift)
-            self_bits = self_bits[:, :-1] & (self_bits1[:, n - 1 :] >> shift)
+            bits = bits[:-1] & (bits1[n - 1 :] >> word(n - 1))  # (L-n+1, R, B8)
         if n not in orders:
             continue
-        span = self_bits.shape[1]
-        ref_count = np.bitwise_count(ref_bits)  # (B, span, R), uint8
-        rank = np.bitwise_count(self_bits & below[:span])  # (B, span), uint8
-        exists = np.arange(span) + n <= hyp_len[:, None]
-        best = (exists & (rank < ref_count.max(2, initial=0))).sum(1)
-        own = (exists[..., None] & (rank[..., None] < ref_count)).sum(1)
-        out[n] = (torch.from_numpy(best).double(), torch.from_numpy(own).double())
+        counts = np.bitwise_count(bits)  # (S, R, B8) uint8: c_r(g_i)
+        best_counts = counts[:, 0] if n_refs == 1 else counts.max(1, initial=0)
+        best = np.count_nonzero(best_counts, axis=0)  # every matched n-gram, unrepeated
+        own_hits = np.count_nonzero(counts, axis=0).T if own else None  # (B8, R)
+        if rows is None:
+            union = np.bitwise_count(np.bitwise_or.reduce(bits, axis=0))  # (R, B8)
+            rows = np.flatnonzero((counts.sum(0, dtype=np.int64) > union).any(0))
+        if bits.shape[0] > 1 and rows.size:
+            sub = bits[:, :, rows].transpose(2, 0, 1)  # (N, S, R)
+            if n_refs == 1:
+                hits, repeated = _ranked_hits(sub[..., 0], np.bitwise_count)
+                if own_hits is not None:
+                    own_hits[rows, 0] = hits
+            else:
+                sub_counts = counts[:, :, rows].transpose(2, 0, 1)
+                hits, repeated = _first_match_hits(sub, sub_counts, own_hits, rows)
+            best[rows] = hits
+            rows = rows[repeated]
+        out[n] = (
+            torch.from_numpy(best[:batch]).double(),
+            None if own_hits is None else torch.from_numpy(own_hits[:batch]).double(),
+        )
     return out
 
 
+def _first_match_hits(
+    bits: np.ndarray, counts: np.ndarray, own_hits: np.ndarray | None, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_ranked_hits` for several references, keyed by the first match of each n-gram.
+
+    ``bits`` and ``counts`` are ``(N, S, R)``; the key of a matched n-gram is its first match
+    :math:`(r, j)` with a count in the low bits, the largest count for BLEU and each
+    reference's own for GLEU (written into ``own_hits[rows]``).
+    """
+    n_refs = bits.shape[2]
+    low = bits & (~bits + bits.dtype.type(1))  # the lowest set bit
+    first = np.bitwise_count(low - bits.dtype.type(1)).astype(np.int64)  # its position j
+    first += np.arange(n_refs, dtype=np.int64) * _WORD  # r * 64 + j
+    first = np.where(bits != 0, first, n_refs * _WORD).min(2)  # (N, S)
+    code = first << _COUNT_BITS
+    hits, repeated = _ranked_hits(code | counts.max(2), _low_count)
+    if own_hits is not None:
+        for r in range(n_refs):
+            own_hits[rows, r] = _ranked_hits(code | counts[..., r], _low_count)[0]
+    return hits, repeated
+
+
+def _low_count(keys: np.ndarray) -> np.ndarray:
+    """The count carried in the low bits of a first-match key."""
+    return keys & ((1 << _COUNT_BITS) - 1)
+
+
 def _bit_set_path(hyps: _Hyps, refs: _Refs) -> bool:
-    return (
-        hyps.ids is not None
-        and hyps.ids.device.type == "cpu"
-        and hyps.ids.shape[1] <= _WORD
-        and refs.ids.shape[2] <= _WORD
-    )
+    return hyps.ids is not None and hyps.ids.device.type == "cpu" and refs.ids.shape[2] <= _WORD
 
 
 # --------------------------------------------------------------------------------------------
@@ -867,7 +1064,7 @@ def gleu_statistics(
     batch = hyps.mask.shape[0]
     orders = range(min_len, max_len + 1)
     fast = (  # _bit_set_path checks that hyps.ids is not None
-        _hard_clipped_counts(cast(Tensor, hyps.ids), refs, orders)
+        _hard_clipped_counts(cast(Tensor, hyps.ids), refs, orders, own=True)
         if _bit_set_path(hyps, refs)
         else None
     )
@@ -878,7 +1075,7 @@ def gleu_statistics(
     tpfn = torch.zeros(refs.ids.shape[:2], dtype=hyps.dtype, device=tp.device)
     for n in orders:
         if fast is not None:
-            tp = tp + fast[n][1]
+            tp = tp + cast(Tensor, fast[n][1])
         else:
             assert m1 is not None  # made above whenever the bit-set counts are not used
             ref = _reference_ngrams(refs, n)
