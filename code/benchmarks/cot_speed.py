@@ -12,6 +12,13 @@ logits, the mediator reads them and 32 data sequences in one forward pass, one b
 Adam steps). Lu et al. (2019, section 5.1) report 53.94 s against 16.14 s per epoch, a ratio of
 3.3. Timings are medians of ``--repeats`` runs after a warm-up; on a GPU each run is closed by
 ``torch.cuda.synchronize()``. ``--json PATH`` also writes the figures.
+
+The same run then profiles ``--profile`` further CoT iterations (``torch.profiler``) and prints
+where an iteration's time goes: the ranges that :func:`~beyond_mle.cot.cot_step` marks
+(sampling, the mediator's forward pass, the losses), the backward pass and the optimiser
+(zeroing, clipping and the two Adam steps), each in milliseconds per iteration and in updates of
+maximum likelihood (``cot_stages_s`` in the JSON), beside the timed iteration, so that the
+profiler's own cost shows. On a GPU the stages are the device time of their kernels.
 """
 
 from __future__ import annotations
@@ -19,10 +26,14 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import time
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
-from timing import median_time
+from timing import median_time, sync
+from torch.autograd import DeviceType
+from torch.profiler import ProfilerActivity, profile, record_function
 
 from beyond_mle import streams
 from beyond_mle.cot import cot_step
@@ -37,12 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="time 10 updates, 1 repeat")
     parser.add_argument("--vocab", type=int, default=5000)
     parser.add_argument("--threads", type=int, default=1, help="CPU threads (default 1)")
+    parser.add_argument("--profile", type=int, default=10, help="iterations profiled (>= 0)")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     if args.quick:
         args.updates, args.repeats = 10, 1
     if args.repeats < 1 or args.updates < 1 or args.vocab < 2 or args.threads < 1:
         parser.error("--repeats, --updates and --threads must be >= 1, --vocab >= 2")
+    if args.profile < 0:
+        parser.error("--profile must be >= 0")
     device = torch.device(args.device)
     if device.type == "cuda" and not torch.cuda.is_available():
         parser.error(f"--device {args.device}: CUDA is not available on this machine")
@@ -73,16 +87,21 @@ def main(argv: list[str] | None = None) -> int:
             torch.nn.utils.clip_grad_norm_(gen.parameters(), 5.0)
             opt_g.step()
 
-    def cot_epoch() -> None:
-        for i in range(args.updates):
-            loss_g, loss_m = cot_step(gen, med, data[i, : batch // 2], generator=rng)
+    def cot_iteration(i: int) -> None:
+        loss_g, loss_m = cot_step(gen, med, data[i, : batch // 2], generator=rng)
+        with record_function(STAGES[3]):
             opt_g.zero_grad(set_to_none=True)
             opt_m.zero_grad(set_to_none=True)
             (loss_g + loss_m).backward()
+        with record_function(STAGES[4]):
             torch.nn.utils.clip_grad_norm_(gen.parameters(), 5.0)
             torch.nn.utils.clip_grad_norm_(med.parameters(), 5.0)
             opt_g.step()
             opt_m.step()
+
+    def cot_epoch() -> None:
+        for i in range(args.updates):
+            cot_iteration(i)
 
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor()
     print(
@@ -109,10 +128,59 @@ def main(argv: list[str] | None = None) -> int:
         f"  CoT / MLE                  {figures['ratio']:8.2f}   "
         f"(Lu et al. 2019: 53.94 s / 16.14 s = {figures['paper_ratio']:.2f})"
     )
+    if args.profile:
+        stages = profile_stages(cot_iteration, args.profile, args.updates, device)
+        mle_update = mle_s / args.updates
+        figures["cot_stages_s"] = stages
+        stages["timed (epoch / iterations)"] = cot_s / args.updates
+        print(f"  one CoT iteration, profiled over {args.profile} iterations:")
+        for stage, seconds in stages.items():
+            print(
+                f"    {stage:26s} {seconds * 1e3:8.2f} ms  {seconds / mle_update:5.2f} MLE updates"
+            )
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(figures, handle, indent=2)
     return 0
+
+
+#: The profiled stages of a CoT iteration: the ranges cot_step marks, then the benchmark's.
+STAGES = (
+    "cot_step: sampling",
+    "cot_step: mediator forward",
+    "cot_step: losses",
+    "backward",
+    "optimiser",
+)
+
+
+def profile_stages(
+    iteration: Callable[[int], None], iterations: int, updates: int, device: torch.device
+) -> dict[str, float]:
+    """Seconds per iteration of each of :data:`STAGES`, the rest, and the profiled total.
+
+    ``iteration(i)`` runs CoT iteration ``i`` (batch ``i % updates``) under ``torch.profiler``.
+    On a GPU a stage's time is the device time of the kernels it launched; the total is the
+    wall time, synchronised, so that the rest is what the stages do not account for.
+    """
+    activities = [ProfilerActivity.CPU]
+    if device.type == "cuda":
+        activities.append(ProfilerActivity.CUDA)
+    with profile(activities=activities) as prof:
+        start = time.perf_counter()
+        for i in range(iterations):
+            iteration(i % updates)
+        sync(device)
+        total = (time.perf_counter() - start) / iterations
+    micros = dict.fromkeys(STAGES, 0.0)
+    for event in prof.events():  # the CPU ranges (on a GPU, their kernels' device time)
+        if event.name in micros and event.device_type == DeviceType.CPU:
+            on_gpu = device.type == "cuda"
+            micros[event.name] += event.device_time_total if on_gpu else event.cpu_time_total
+    stages = {stage: value * 1e-6 / iterations for stage, value in micros.items()}
+    stages["rest"] = max(0.0, total - sum(stages.values()))
+    stages["total (profiled)"] = total
+    return stages
 
 
 if __name__ == "__main__":

@@ -61,6 +61,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch.profiler import record_function
 
 from beyond_mle.models.lstm import LSTMLanguageModel
 
@@ -75,12 +76,14 @@ __all__ = [
 ]
 
 
-def step_kl(gen_logits: Tensor, mediator_log_probs: Tensor) -> Tensor:
+def step_kl(gen_logits: Tensor, mediator_log_probs: Tensor | Sequence[Tensor]) -> Tensor:
     r"""Each step's :math:`\mathrm{KL}_t = \pi_g^\top (\log \pi_g - \log \pi_m)` on given prefixes.
 
     Args:
         gen_logits: the generator's logits ``(batch, length, vocab)`` on its own prefixes.
-        mediator_log_probs: the mediator's log-probabilities on the same prefixes, same shape.
+        mediator_log_probs: the mediator's log-probabilities on the same prefixes, same shape;
+            or that tensor's rows as consecutive blocks ``(batch_i, length, vocab)`` along the
+            batch, which spares the copy into one tensor.
 
     Returns:
         ``(batch, length)``, differentiable in both inputs.
@@ -90,15 +93,43 @@ def step_kl(gen_logits: Tensor, mediator_log_probs: Tensor) -> Tensor:
         >>> step_kl(logits, torch.log_softmax(logits, -1)).tolist()
         [[0.0, 0.0]]
     """
-    if gen_logits.shape != mediator_log_probs.shape or gen_logits.dim() != 3:
+    parts = _blocks(mediator_log_probs)
+    shapes = [tuple(part.shape) for part in parts]
+    if (
+        gen_logits.dim() != 3
+        or not parts
+        or any(part.shape[1:] != gen_logits.shape[1:] or part.dim() != 3 for part in parts)
+        or sum(part.shape[0] for part in parts) != gen_logits.shape[0]
+    ):
         raise ValueError(
             "gen_logits and mediator_log_probs must both be (batch, length, vocab), got "
-            f"{tuple(gen_logits.shape)} and {tuple(mediator_log_probs.shape)}"
+            f"{tuple(gen_logits.shape)} and {shapes[0] if len(shapes) == 1 else shapes}"
         )
-    if mediator_log_probs.requires_grad:
+    if any(part.requires_grad for part in parts):
         log_g = torch.log_softmax(gen_logits, dim=-1)  # log pi_g: (B, T, V)
-        return (log_g.exp() * (log_g - mediator_log_probs)).sum(-1)  # (B, T)
-    return _StepKL.apply(gen_logits, mediator_log_probs)
+        return (log_g.exp() * (log_g - torch.cat(parts))).sum(-1)  # (B, T)
+    return _StepKL.apply(gen_logits, *parts)
+
+
+def _blocks(tensors: Tensor | Sequence[Tensor]) -> tuple[Tensor, ...]:
+    """A tensor, or the blocks of its rows, as a tuple of blocks."""
+    return (tensors,) if isinstance(tensors, Tensor) else tuple(tensors)
+
+
+def _chunk_rows(row_size: int) -> int:
+    """Rows of ``row_size`` elements in a chunk of about 2^18 elements (1 MiB of floats)."""
+    return max(1, (1 << 18) // max(1, row_size))
+
+
+def _row_chunks(rows: int, row_size: int) -> list[slice]:
+    """Consecutive slices that cover ``rows`` rows, :func:`_chunk_rows` rows each.
+
+    Elementwise operations, log-softmaxes and sums over a row give the same values chunk by
+    chunk as over the whole tensor (tested); in chunks of this size, the passes after the first
+    over a chunk read it from the cache instead of the memory.
+    """
+    step = _chunk_rows(row_size)
+    return [slice(start, min(start + step, rows)) for start in range(0, rows, step)]
 
 
 class _StepKL(torch.autograd.Function):
@@ -106,27 +137,88 @@ class _StepKL(torch.autograd.Function):
 
     With :math:`a = \log \pi_g - \log \pi_m` and :math:`\mathrm{KL}_t = \pi_g^\top a`, the
     gradient with respect to the logits is :math:`\pi_g \odot (a - \mathrm{KL}_t)`: one pass
-    over the vocabulary instead of autograd's several.
+    over the vocabulary instead of autograd's several. The mediator's log-probabilities come as
+    blocks of rows along the batch; both passes run chunk by chunk (:func:`_row_chunks`).
     """
 
     @staticmethod
-    def forward(ctx, gen_logits: Tensor, mediator_log_probs: Tensor) -> Tensor:
-        log_g = torch.log_softmax(gen_logits, dim=-1)  # (B, T, V)
-        probs = log_g.exp()
-        gap = log_g.sub_(mediator_log_probs)  # a = log pi_g - log pi_m, in place
-        kl = (probs * gap).sum(-1)  # (B, T)
+    def forward(ctx, gen_logits: Tensor, *mediator_log_probs: Tensor) -> Tensor:
+        vocab = gen_logits.shape[-1]
+        logits = gen_logits.reshape(-1, vocab)  # (B T, V): one row per prefix
+        gap = torch.empty_like(logits)  # a = log pi_g - log pi_m
+        probs = torch.empty_like(logits)  # pi_g
+        kl = logits.new_empty(logits.shape[0])  # KL_t = pi_g^T a: (B T,)
+        product = logits.new_empty(min(_chunk_rows(vocab), logits.shape[0]), vocab)
+        offset = 0
+        for block in mediator_log_probs:
+            log_m = block.reshape(-1, vocab)  # (B_i T, V), the rows that follow offset
+            for chunk in _row_chunks(log_m.shape[0], vocab):
+                rows = slice(offset + chunk.start, offset + chunk.stop)
+                torch.log_softmax(logits[rows], dim=-1, out=gap[rows])  # log pi_g
+                torch.exp(gap[rows], out=probs[rows])
+                gap[rows].sub_(log_m[chunk])
+                into = product[: chunk.stop - chunk.start]
+                torch.sum(torch.mul(probs[rows], gap[rows], out=into), dim=-1, out=kl[rows])
+            offset += log_m.shape[0]
+        probs, gap, kl = (
+            probs.view_as(gen_logits),
+            gap.view_as(gen_logits),
+            kl.view(gen_logits.shape[:-1]),
+        )
         ctx.save_for_backward(probs, gap, kl)
+        ctx.blocks = len(mediator_log_probs)
         return kl
 
     @staticmethod
-    def backward(ctx, grad_kl: Tensor) -> tuple[Tensor, None]:
+    def backward(ctx, grad_kl: Tensor) -> tuple[Tensor | None, ...]:
         probs, gap, kl = ctx.saved_tensors
-        return probs * (gap - kl.unsqueeze(-1)) * grad_kl.unsqueeze(-1), None
+        vocab = gap.shape[-1]
+        # pi_g * (a - KL_t) * grad, evaluated left to right, in one new buffer
+        grad = torch.empty_like(gap)  # (B, T, V)
+        flat, flat_probs, flat_gap = (x.view(-1, vocab) for x in (grad, probs, gap))  # (B T, V)
+        flat_kl, flat_grad_kl = kl.reshape(-1, 1), grad_kl.reshape(-1, 1)  # (B T, 1)
+        for rows in _row_chunks(flat.shape[0], vocab):
+            torch.sub(flat_gap[rows], flat_kl[rows], out=flat[rows])
+            flat[rows].mul_(flat_probs[rows]).mul_(flat_grad_kl[rows])
+        return (grad, *[None] * ctx.blocks)
+
+
+class _MeanNLL(torch.autograd.Function):
+    """``F.cross_entropy`` (the mean) of logits ``(n, V)``, with their log-softmax as an output.
+
+    The same values and gradient as ``F.cross_entropy`` (targets in ``[0, V)``), whose gradient
+    is that of ``F.nll_loss`` (zeros, with :math:`-g / n` at each target) through the backward
+    kernel of the log-softmax; here both run chunk by chunk (:func:`_row_chunks`), through one
+    small buffer of zeros instead of a full one. The log-softmax comes out without a gradient,
+    for reuse.
+    """
+
+    @staticmethod
+    def forward(ctx, logits: Tensor, targets: Tensor) -> tuple[Tensor, Tensor]:
+        log_probs = torch.log_softmax(logits, dim=-1)  # (n, V)
+        ctx.save_for_backward(log_probs, targets)
+        ctx.mark_non_differentiable(log_probs)
+        ctx.set_materialize_grads(False)  # no tensor of zeros for log_probs' gradient
+        return F.nll_loss(log_probs, targets), log_probs
+
+    @staticmethod
+    def backward(ctx, grad_loss: Tensor, unused: Tensor | None) -> tuple[Tensor, None]:
+        log_probs, targets = ctx.saved_tensors
+        n, vocab = log_probs.shape
+        grad = torch.empty_like(log_probs)  # (n, V)
+        grad_nll = log_probs.new_zeros(min(_chunk_rows(vocab), n), vocab)
+        value = -(grad_loss / n)  # F.nll_loss's gradient at the targets
+        for rows in _row_chunks(n, vocab):
+            chunk, index = grad_nll[: rows.stop - rows.start], targets[rows].unsqueeze(1)
+            chunk.scatter_(1, index, value.expand(index.shape))
+            torch._log_softmax_backward_data(chunk, log_probs[rows], -1, grad.dtype, out=grad[rows])
+            chunk.scatter_(1, index, 0.0)  # zeros again for the next chunk
+        return grad, None
 
 
 def generator_loss(
     gen_logits: Tensor,
-    mediator_log_probs: Tensor,
+    mediator_log_probs: Tensor | Sequence[Tensor],
     token_ids: Tensor,
     *,
     gamma: float = 0.0,
@@ -150,7 +242,8 @@ def generator_loss(
     Args:
         gen_logits: the generator's logits ``(batch, length, vocab)`` on the sequences
             ``token_ids``, which it sampled.
-        mediator_log_probs: the mediator's log-probabilities on them, same shape.
+        mediator_log_probs: the mediator's log-probabilities on them, same shape, or its blocks
+            of rows along the batch (as for :func:`step_kl`).
         token_ids: the sampled sequences ``(batch, length)``.
         gamma: the weight of the REINFORCE term, in [0, 1]; CoT trains with 0.
         weights: the weight of each sequence ``(batch,)``; ``None``: ``1 / batch`` (a Monte
@@ -167,7 +260,8 @@ def generator_loss(
             f"token_ids must be {tuple(gen_logits.shape[:2])} (batch, length), "
             f"got {tuple(token_ids.shape)}"
         )
-    kl = step_kl(gen_logits, mediator_log_probs.detach())  # KL_t: (B, T)
+    constant = [part.detach() for part in _blocks(mediator_log_probs)]
+    kl = step_kl(gen_logits, constant)  # KL_t: (B, T)
     per_sequence = kl.sum(-1)  # (B,)
     if gamma > 0:
         log_g = torch.log_softmax(gen_logits, dim=-1)
@@ -267,8 +361,12 @@ def cot_step(
     log-probabilities on all samples feed the generator's loss (:func:`generator_loss`, per
     token), and those on the first half of the samples and on ``data`` its own balanced loss
     (:func:`mediator_loss`, here as one cross-entropy over the two equal halves). Only the rows
-    the mediator learns from keep a graph through its output layer. The two losses touch
-    disjoint parameters: one ``backward`` of their sum gives both gradients.
+    the mediator learns from keep a graph through its output layer. Every row's log-softmax is
+    computed once: that of the cross-entropy also serves the generator's loss, which reads the
+    mediator's log-probabilities as two blocks of rows instead of one concatenated tensor. The
+    two losses touch disjoint parameters: one ``backward`` of their sum gives both gradients.
+    The stages are marked for ``torch.profiler`` (``cot_step: sampling``, ``cot_step: mediator
+    forward``, ``cot_step: losses``), which ``code/benchmarks/cot_speed.py`` reads.
 
     Args:
         gen: the generator.
@@ -281,18 +379,26 @@ def cot_step(
         ``(generator_loss, mediator_loss)``, scalars with graphs.
     """
     half, length = data.shape
-    samples, gen_logits = gen.sample(2 * half, length, generator=generator, return_logits=True)
-    # the mediator's LSTM reads all 3 half sequences once: samples, then data
-    hidden = mediator.hidden(torch.cat([samples, data]))  # (3 half, T, H_m)
-    # its output layer: with a graph on the rows it learns from (half samples, the data) ...
-    trained = mediator.output(torch.cat([hidden[:half], hidden[2 * half :]]))  # (2 half, T, V)
-    with torch.no_grad():  # ... and without one on the other half of the samples
-        rest = mediator.output(hidden[half : 2 * half])  # (half, T, V)
-        log_m = torch.log_softmax(torch.cat([trained[:half], rest]), dim=-1)  # (2 half, T, V)
-    loss_g = generator_loss(gen_logits, log_m, samples, gamma=gamma) / length
-    targets = torch.cat([samples[:half], data])  # (2 half, T)
-    # J_m: the two halves have the same size, so the mean over all tokens is the balanced mean
-    loss_m = F.cross_entropy(trained.flatten(0, 1), targets.flatten())
+    with record_function("cot_step: sampling"):
+        samples, gen_logits = gen.sample(
+            2 * half, length, generator=generator, return_logits=True
+        )  # (2 half, T), (2 half, T, V)
+    with record_function("cot_step: mediator forward"):
+        # the mediator's LSTM reads all 3 half sequences once: samples, then data
+        hidden = mediator.hidden(torch.cat([samples, data]))  # (3 half, T, H_m)
+        # its output layer: with a graph on the rows it learns from (half samples, the data) ...
+        trained = mediator.output(torch.cat([hidden[:half], hidden[2 * half :]]))  # (2 half, T, V)
+        with torch.no_grad():  # ... and without one on the other half of the samples
+            rest = torch.log_softmax(mediator.output(hidden[half : 2 * half]), dim=-1)
+    with record_function("cot_step: losses"):
+        targets = torch.cat([samples[:half], data])  # (2 half, T)
+        # J_m: the two halves have the same size, so the mean over all tokens is the balanced
+        # mean; its log-softmax is also log pi_m on the first half of the samples
+        loss_m, log_trained = _MeanNLL.apply(trained.flatten(0, 1), targets.flatten())
+        del trained  # the backward pass does not need it
+        # log pi_m on all samples, as two blocks of rows: the first half of log_trained, then rest
+        log_m = [log_trained.view(2 * half, length, -1)[:half], rest]
+        loss_g = generator_loss(gen_logits, log_m, samples, gamma=gamma) / length
     return loss_g, loss_m
 
 
