@@ -11,6 +11,10 @@
 #   make outputs [NB=book/PART/CHAPTER.ipynb]   re-execute chapters in place (committed outputs)
 #   make lock     re-resolve requirements.lock from pyproject.toml's ranges (newest releases)
 #   make clean    remove the built book and caches (distclean also removes .venv)
+#   make gpu-plan     each GPU job's estimated GPU time, from counted runs here (some minutes)
+#   make gpu-prepare  wheels, CoT's oracle and the source manifest to carry to a GPU machine
+#   make gpu          on the GPU machine: every pending GPU job within GPU_BUDGET s (540)
+#   make gpu-dry-run  the same jobs for a few steps on this CPU (also a unit test)
 #
 # Only `python3` (3.11) is needed: the first target creates .venv and installs into it the exact
 # versions of requirements.lock (the package's dependencies and its dev extra: torch 2.13.0,
@@ -33,6 +37,7 @@ EXP ?=
 PRESET ?= book
 ARGS ?=
 NB ?=
+GPU_BUDGET ?= 540
 
 # Same hashing, hence the same set and dict orders, in every process and kernel.
 export PYTHONHASHSEED := 0
@@ -45,10 +50,11 @@ test unit: export MPLBACKEND := Agg
 NBVAL_FLAGS := --nbval-lax --nbval-current-env --nbval-sanitize-with book/nbval_sanitize.cfg \
 	--ignore=book/results -p no:cacheprovider -n $(JOBS) --dist loadscope
 
-.PHONY: help book test lint unit nbval nbval-portable browser run outputs lock clean distclean
+.PHONY: help book test lint unit nbval nbval-portable browser run outputs lock clean distclean \
+	gpu gpu-plan gpu-prepare gpu-dry-run
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -121,3 +127,17 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV)
+
+# GPU jobs (code/benchmarks/gpu_suite.py). `gpu` runs on the lent machine, whose python3 has torch
+# with CUDA and no registry: it needs no .venv, only what gpu-prepare put in .whl, .data, .gpu.
+gpu:
+	OUT="$${OUT:-_build/gpu}" GPU_BUDGET=$(GPU_BUDGET) bash code/benchmarks/gpu.sh
+
+gpu-plan: $(STAMP)
+	$(BIN)/python code/benchmarks/gpu_suite.py plan --write --budget $(GPU_BUDGET)
+
+gpu-prepare: $(STAMP)
+	$(BIN)/python code/benchmarks/gpu_suite.py prepare
+
+gpu-dry-run: $(STAMP)
+	$(BIN)/python code/benchmarks/gpu_suite.py run --dry-run --out _build/gpu-dry-run --budget 1800

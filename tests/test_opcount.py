@@ -10,7 +10,7 @@ import sys
 import pytest
 import torch
 
-from beyond_mle.opcount import H200, GPUModel, OpCounter, gpu_seconds
+from beyond_mle.opcount import H200, GPUModel, OpCounter, gpu_seconds, read_counts
 
 
 def test_a_matrix_product_counts_its_flops_and_bytes_exactly():
@@ -61,13 +61,18 @@ def _python(code: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_the_environment_counts_a_whole_process(tmp_path):
-    target = tmp_path / "counts.json"
+def test_the_environment_counts_each_process_into_its_own_file(tmp_path):
+    target = tmp_path / "counts"
     code = "import beyond_mle, torch; torch.randn(20, 30) @ torch.randn(30, 10)"
-    done = _python(code, BEYOND_MLE_COUNT_OPS=str(target))
-    assert done.returncode == 0, done.stderr
-    totals = json.loads(target.read_text())
-    assert totals["flops"] == 2 * 20 * 30 * 10 and totals["ops"] >= 3  # two randn, one mm
+    for _ in range(2):
+        done = _python(code, BEYOND_MLE_COUNT_OPS=str(target))
+        assert done.returncode == 0, done.stderr
+    files = sorted(target.glob("*.json"))
+    assert len(files) == 2
+    one = json.loads(files[0].read_text())
+    assert one["flops"] == 2 * 20 * 30 * 10 and one["ops"] >= 3  # two randn, one mm
+    totals = read_counts(target)
+    assert totals["processes"] == 2 and totals["flops"] == 2 * one["flops"]
 
 
 def test_the_environment_sets_the_precision_of_float32_products():

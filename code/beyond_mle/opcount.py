@@ -7,9 +7,11 @@ reads and writes. From those three sums :func:`gpu_seconds` estimates the time t
 takes on a GPU, each operation costing the largest of a launch, its arithmetic and its memory
 traffic (:data:`H200`: the constants of the lent machine, stated and conservative).
 
-A whole notebook can be counted without changing it: with ``BEYOND_MLE_COUNT_OPS=PATH`` in its
+A whole notebook can be counted without changing it: with ``BEYOND_MLE_COUNT_OPS=FOLDER`` in its
 environment, importing :mod:`beyond_mle` enters a counter for the rest of the process and writes
-its totals as JSON to ``PATH`` (every second, and at exit).
+its totals as JSON to ``FOLDER/<pid>.json`` (every second, after each notebook cell and at
+exit); every process that imports the package (the runner, the notebook's kernel) writes its
+own file, and :func:`read_counts` sums them.
 
 Example::
 
@@ -43,7 +45,7 @@ __all__ = [
     "gpu_seconds",
 ]
 
-#: Environment variable naming the JSON file an imported :mod:`beyond_mle` counts into.
+#: Environment variable naming the folder an imported :mod:`beyond_mle` counts into.
 COUNT_VARIABLE = "BEYOND_MLE_COUNT_OPS"
 
 # Operations that only describe a tensor (views, shapes): no kernel runs for them.
@@ -194,11 +196,29 @@ class _FileCounter(OpCounter):
 
 
 def count_from_environment() -> OpCounter | None:
-    """Enter a process-wide counter if ``BEYOND_MLE_COUNT_OPS`` names a file; else nothing."""
+    """Enter a process-wide counter if ``BEYOND_MLE_COUNT_OPS`` names a folder; else nothing."""
     target = os.environ.get(COUNT_VARIABLE)
     if not target:
         return None
-    counter = _FileCounter(Path(target))
+    folder = Path(target)
+    folder.mkdir(parents=True, exist_ok=True)
+    counter = _FileCounter(folder / f"{os.getpid()}.json")
     counter.__enter__()
     atexit.register(counter.write)
+    try:  # in a notebook's kernel, also after every cell: a kernel may be stopped before exit
+        from IPython import get_ipython
+    except ImportError:
+        return counter
+    shell = get_ipython()
+    if shell is not None:
+        shell.events.register("post_run_cell", lambda *args: counter.write())
     return counter
+
+
+def read_counts(folder: str | os.PathLike[str]) -> dict[str, float]:
+    """The sums over every process that counted into ``folder`` (``processes``: how many)."""
+    records = [json.loads(path.read_text()) for path in sorted(Path(folder).glob("*.json"))]
+    totals: dict[str, float] = {k: sum(r[k] for r in records) for k in ("ops", "flops", "bytes")}
+    totals["gpu_s"] = sum(r["gpu_s"] for r in records)
+    totals["processes"] = len(records)
+    return totals
