@@ -200,7 +200,24 @@ def test_pending_note_says_what_the_run_needs_and_the_command():
     note = pending_note("token_copying")
     assert "needs a GPU" in note
     assert "    python -m beyond_mle run token_copying --preset paper -p device cuda" in note
+    assert "make gpu (see Running the experiments)" in note
     assert all(len(line) <= 88 for line in note.splitlines())
     assert "-p device cuda" not in pending_note("bce_loss")
+    assert "make gpu" not in pending_note("bce_loss")
     with pytest.raises(ValueError, match="preset must be one of"):
         pending_note("bce_loss", "huge")
+
+
+def test_the_gpu_estimate_comes_from_the_plan(tmp_path):
+    from beyond_mle.reproduces import GPU_PLAN, _pending, gpu_estimate_minutes
+
+    assert gpu_estimate_minutes("token_copying", tmp_path) is None
+    assert _pending("token_copying", tmp_path) == "needs a GPU"
+    (tmp_path / GPU_PLAN).parent.mkdir(parents=True)
+    (tmp_path / GPU_PLAN).write_text('{"jobs": {"token_copying": {"gpu_s": 450.0}}}')
+    assert gpu_estimate_minutes("token_copying", tmp_path) == 7.5
+    assert gpu_estimate_minutes("cot", tmp_path) is None
+    assert _pending("token_copying", tmp_path).startswith(
+        "needs a GPU, about 8 min of one H200 by make gpu-plan's estimate"
+    )
+    assert _pending("bce_loss", tmp_path) == "run the paper preset"

@@ -211,7 +211,7 @@ def render_page(root: str | os.PathLike[str] | None = None) -> str:
         spec = EXPERIMENTS[experiment]
         book_runs = [run for run in runs if run.experiment == experiment and run.scale == "book"]
         paper_runs = [run for run in runs if run.experiment == experiment and run.scale == "paper"]
-        pending = _pending(experiment)
+        pending = _pending(experiment, root)
         rows = [
             "| claim | paper | ours, book scale | ours, paper scale |",
             "| --- | --- | --- | --- |",
@@ -325,16 +325,47 @@ def _run_text(run: Run) -> str:
     return f"`{run.folder}`, {device}, {minutes:.0f} min, revision {revision}"
 
 
-def _pending(experiment: str) -> str:
-    """What the paper-scale run needs, as the chapter module states it."""
-    return getattr(chapter_module(experiment), "PAPER_RUN", "run the paper preset")
+#: The GPU suite's estimates (written by ``make gpu-plan``), relative to the repository root.
+GPU_PLAN = Path("code") / "benchmarks" / "gpu_plan.json"
+
+
+def gpu_estimate_minutes(
+    experiment: str, root: str | os.PathLike[str] | None = None
+) -> float | None:
+    """``make gpu-plan``'s estimate of the paper preset's time on one GPU, in minutes.
+
+    ``None`` where there is no plan (outside the repository, or before one is made) or it has no
+    estimate for the experiment.
+    """
+    try:
+        base = find_root() if root is None else Path(root)
+    except FileNotFoundError:
+        return None
+    path = base / GPU_PLAN
+    if not path.is_file():
+        return None
+    entry = json.loads(path.read_text()).get("jobs", {}).get(experiment)
+    return None if entry is None else entry["gpu_s"] / 60
+
+
+def _pending(experiment: str, root: str | os.PathLike[str] | None = None) -> str:
+    """What the paper-scale run needs, as the chapter module states it, with the GPU estimate."""
+    needs = getattr(chapter_module(experiment), "PAPER_RUN", "run the paper preset")
+    minutes = gpu_estimate_minutes(experiment, root) if "GPU" in needs else None
+    if minutes is not None:
+        needs += (
+            f", about {max(minutes, 1):.0f} min of one H200 by make gpu-plan's estimate "
+            "(from its counted operations, not a measurement)"
+        )
+    return needs
 
 
 def pending_note(experiment: str, preset: str = "paper", *, width: int = 88) -> str:
     """What a chapter prints where a preset's committed results would be drawn.
 
-    It says that the run is pending, what it needs (the chapter module's ``PAPER_RUN``), the
-    command that makes it, and where its folder lands; wrapped to ``width`` columns.
+    It says that the run is pending, what it needs (the chapter module's ``PAPER_RUN``, with the
+    GPU suite's estimate where it needs a GPU), the command that makes it, and where its folder
+    lands; wrapped to ``width`` columns.
 
     Raises:
         ExperimentError: if there is no experiment of that name or it has no such preset.
@@ -351,7 +382,9 @@ def pending_note(experiment: str, preset: str = "paper", *, width: int = 88) -> 
             f"preset must be one of {', '.join(sorted(spec.presets))} for {experiment!r}, "
             f"got {preset!r}"
         )
-    needs = getattr(chapter_module(experiment), "PAPER_RUN", "") if preset == "paper" else ""
+    needs = _pending(experiment) if preset == "paper" else ""
+    if needs == "run the paper preset":
+        needs = ""
     device = " -p device cuda" if "GPU" in needs else ""
     head = f"Pending: no run of the {preset} preset of {experiment} is committed yet."
     if needs:
@@ -362,7 +395,14 @@ def pending_note(experiment: str, preset: str = "paper", *, width: int = 88) -> 
     )
     wrapper = textwrap.TextWrapper(width=width, break_on_hyphens=False, break_long_words=False)
     command = f"    python -m beyond_mle run {experiment} --preset {preset}{device}"
-    return "\n".join([wrapper.fill(head + " Make it with:"), command, wrapper.fill(tail)])
+    lines = [wrapper.fill(head + " Make it with:"), command]
+    if device:
+        lines.append(
+            wrapper.fill(
+                "or with every job that waits for a GPU, make gpu (see Running the experiments)."
+            )
+        )
+    return "\n".join([*lines, wrapper.fill(tail)])
 
 
 def write_page(root: str | os.PathLike[str] | None = None) -> Path:

@@ -468,7 +468,7 @@ def _pair(column: str, larger: str, smaller: str):
 #: What the paper preset still needs (no GPU run of it is committed yet): 100 epochs of MLE,
 #: scheduled sampling and CoT on the 5,000-word oracle; the 30-epoch CPU run of the preset
 #: ``cpu-paper`` (results folder ``book/results/cot/cpu-paper``) took 29 min.
-PAPER_RUN = "needs a GPU, about 20 min (an estimate from its size, not a measurement)"
+PAPER_RUN = "needs a GPU"  # the time: make gpu-plan's estimate (reproduces.gpu_estimate_minutes)
 
 CLAIMS = (
     Claim(

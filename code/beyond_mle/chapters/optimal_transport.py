@@ -396,8 +396,8 @@ def _final_mean(results: Mapping[str, Any], column: str) -> tuple[float, float]:
 
 #: What the paper preset still needs (no GPU run of it is committed yet): 2 conditions x 5 seeds
 #: x 12,000 steps of a 512-unit seq2seq, with an IPOT loss per step in the last 6,000 of the OT
-#: condition's (the estimate predates the pre-trained start, which makes the run cheaper).
-PAPER_RUN = "needs a GPU, about 100 min (an estimate from its size, not a measurement)"
+#: condition's (each condition repeats the 6,000 steps of maximum likelihood it starts from).
+PAPER_RUN = "needs a GPU"  # the time: make gpu-plan's estimate (reproduces.gpu_estimate_minutes)
 
 CLAIMS = (
     Claim(

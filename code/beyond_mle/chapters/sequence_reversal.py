@@ -465,7 +465,7 @@ def _gleu_under(condition: str, feeding: str, **scales: Any) -> Claim:
 
 #: What the paper preset still needs (no GPU run of it is committed yet): 6 conditions x 10,000
 #: steps of a 256-unit attention seq2seq decoding up to 50 tokens over 30,000 words.
-PAPER_RUN = "needs a GPU, about 30 min (an estimate from its size, not a measurement)"
+PAPER_RUN = "needs a GPU"  # the time: make gpu-plan's estimate (reproduces.gpu_estimate_minutes)
 
 CLAIMS = (
     Claim(

@@ -575,7 +575,7 @@ def _gleu_tf_over_echo(results: Mapping[str, Any]) -> float:
 
 #: What the paper preset still needs (no GPU run of it is committed yet): 2 losses x 10,000
 #: steps of a 6-layer, 256-wide Transformer decoder over 30,000 words.
-PAPER_RUN = "needs a GPU, about 10 min (an estimate from its size, not a measurement)"
+PAPER_RUN = "needs a GPU"  # the time: make gpu-plan's estimate (reproduces.gpu_estimate_minutes)
 
 CLAIMS = (
     Claim(

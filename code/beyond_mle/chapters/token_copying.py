@@ -458,7 +458,7 @@ def _other_mass(results: Mapping[str, Any]) -> tuple[float, float]:
 
 #: What the paper preset still needs (no GPU run of it is committed yet): 12 runs (4
 #: configurations x 3 losses) of 10,000 Adam steps on logits of up to 40 x 50 x 20,000.
-PAPER_RUN = "needs a GPU, about 10 min (an estimate from its size, not a measurement)"
+PAPER_RUN = "needs a GPU"  # the time: make gpu-plan's estimate (reproduces.gpu_estimate_minutes)
 
 CLAIMS = (
     Claim(
