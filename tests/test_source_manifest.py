@@ -9,8 +9,12 @@ from pathlib import Path
 import pytest
 
 from beyond_mle.config import ExperimentError
-from beyond_mle.experiments.runner import _git_state
-from beyond_mle.experiments.source import MANIFEST_VARIABLE, check_manifest, write_manifest
+from beyond_mle.experiments.source import (
+    MANIFEST_VARIABLE,
+    check_manifest,
+    git_state,
+    write_manifest,
+)
 
 
 def _git(root: Path, *args: str) -> str:
@@ -48,14 +52,14 @@ def test_a_copy_without_git_is_vouched_for_until_a_file_changes(repository, tmp_
         "checked_against": "source manifest of 1 tracked files",
     }
     monkeypatch.setenv(MANIFEST_VARIABLE, str(repository / ".gpu" / "source.json"))
-    assert _git_state(copy)["revision"] == revision  # the runner's record
+    assert git_state(copy)["revision"] == revision  # the runner's record
 
     (copy / "code" / "a.py").write_text("a = 2\n")
     state = check_manifest(copy)
     assert state is not None and state["dirty"] is True and state["changed"] == ["code/a.py"]
     monkeypatch.delenv(MANIFEST_VARIABLE)
     assert check_manifest(copy) is None
-    assert _git_state(copy) == {"revision": None, "dirty": None}
+    assert git_state(copy) == {"revision": None, "dirty": None}
 
 
 def test_a_dirty_tree_gets_no_manifest(repository):

@@ -20,7 +20,6 @@ import platform
 import re
 import shlex
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
@@ -34,6 +33,7 @@ from beyond_mle.experiments.paths import RESULTS_FOLDER, find_root
 from beyond_mle.experiments.refresh import KERNEL_NAME
 from beyond_mle.experiments.registry import get_experiment
 from beyond_mle.experiments.results import save_results
+from beyond_mle.experiments.source import git_state
 from beyond_mle.progress import PROGRESS_VARIABLE
 
 __all__ = [
@@ -117,48 +117,6 @@ def check_notebook_parameters(experiment: Experiment, notebook: Path) -> None:
         )
 
 
-def _git(root: Path, *args: str) -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, text=True, check=False
-        )
-    except OSError:
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
-def _git_state(root: Path) -> dict[str, Any]:
-    """The revision of the work tree and whether tracked files differ from it.
-
-    Committed results (``book/results``) are what runs write, not code that makes them: a run
-    that replaces one leaves the tree clean for the next. ``dirty`` is ``None`` outside a git
-    work tree; a dirty tree also lists the changed files.
-    """
-    revision = _git(root, "rev-parse", "HEAD")
-    if revision is None:  # no git here: a copy of the tree may carry a source manifest
-        from beyond_mle.experiments.source import check_manifest
-
-        vouched = check_manifest(root)
-        if vouched is not None:
-            return vouched
-    status = _git(
-        root,
-        "status",
-        "--porcelain",
-        "--untracked-files=no",
-        "--",
-        ".",
-        f":(exclude){RESULTS_FOLDER.as_posix()}",
-    )
-    state: dict[str, Any] = {
-        "revision": revision,
-        "dirty": None if status is None else bool(status),
-    }
-    if status:
-        state["changed"] = [line[2:].strip() for line in status.splitlines()]
-    return state
-
-
 def check_clean_tree(root: Path, allow_dirty: bool) -> dict[str, Any]:
     """The work tree's git state, refusing a dirty tree unless ``allow_dirty``.
 
@@ -168,7 +126,7 @@ def check_clean_tree(root: Path, allow_dirty: bool) -> dict[str, Any]:
     Raises:
         ExperimentError: naming the changed files, when tracked files differ from HEAD.
     """
-    state = _git_state(root)
+    state = git_state(root)
     if state["dirty"] and not allow_dirty:
         changed = state["changed"]
         shown = ", ".join(changed[:5]) + (
