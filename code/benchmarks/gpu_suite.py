@@ -46,7 +46,7 @@ import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -182,6 +182,24 @@ JOBS: tuple[Job, ...] = (
 )
 
 
+def suite_groups(jobs: Sequence[Job], parallel: int) -> list[tuple[list[Job], int]]:
+    """The suite's order: its groups of jobs, each with how many run at once.
+
+    The presets that time nothing, ``parallel`` at a time; then those that record timings
+    (:attr:`Job.exclusive`), alone; then the benchmarks, one at a time.
+    """
+    return [
+        ([j for j in jobs if j.kind == "preset" and not j.exclusive], max(parallel, 1)),
+        ([j for j in jobs if j.kind == "preset" and j.exclusive], 1),
+        ([j for j in jobs if j.kind == "benchmark"], 1),
+    ]
+
+
+def _estimate(planned: Mapping[str, Any], name: str) -> float | None:
+    """A job's estimated seconds in a plan, or ``None``."""
+    return planned["jobs"].get(name, {}).get("gpu_s")
+
+
 def job_named(name: str) -> Job:
     for job in JOBS:
         if job.name == name:
@@ -262,8 +280,9 @@ def _finish(running: _Running, code: int | None) -> None:
         handle.write(f"[{record['status']} after {seconds:.1f} s]\n")
 
 
-def _wait_all(running: list[_Running], deadline: float, slots: int, queue: list, launch) -> None:
+def _wait_all(deadline: float, slots: int, queue: list, launch) -> None:
     """Run ``queue`` (callables that start a job or return None) ``slots`` at a time."""
+    running: list[_Running] = []
     while queue or running:
         while queue and len(running) < slots:
             started = queue.pop(0)()
@@ -409,15 +428,10 @@ def schedule(
     deadline = budget_s - RESERVE_S
     times: dict[str, tuple[float, float] | None] = {}
     now = 0.0
-    groups = (
-        ([j for j in JOBS if j.kind == "preset" and not j.exclusive], max(parallel, 1)),
-        ([j for j in JOBS if j.kind == "preset" and j.exclusive], 1),
-        ([j for j in JOBS if j.kind == "benchmark"], 1),
-    )
-    for group, slots in groups:
+    for group, slots in suite_groups(JOBS, parallel):
         ends: list[float] = []
         for job in group:
-            estimate = planned["jobs"].get(job.name, {}).get("gpu_s")
+            estimate = _estimate(planned, job.name)
             if len(ends) >= slots:  # wait for the first slot to free
                 ends.sort()
                 now = max(now, ends.pop(0))
@@ -501,6 +515,7 @@ def run_suite(
     deadline = time.monotonic() + budget_s - RESERVE_S
     planned = load_plan() or {"jobs": {}}
     device = "cpu" if dry_run else "cuda"
+    precision = "highest" if dry_run else "high"  # PyTorch's default on the CPU; TF32 on a GPU
     made: list[Path] = []
     records: list[dict[str, Any]] = []
     work = Path(tempfile.mkdtemp(prefix="gpu-suite-"))
@@ -513,7 +528,7 @@ def run_suite(
 
     def launcher(job: Job):
         record: dict[str, Any] = {"job": job.name, "kind": job.kind}
-        record["estimate_s"] = planned["jobs"].get(job.name, {}).get("gpu_s")
+        record["estimate_s"] = _estimate(planned, job.name)
         records.append(record)
 
         def launch() -> _Running | None:
@@ -539,7 +554,7 @@ def run_suite(
             argv = [sys.executable, str(HERE / f"{job.name}.py")]
             argv += [a.replace("{json}", str(json_path)) for a in args]
             return _start(job, record, argv, _environment({}), log, json_path)
-        env = _environment({"BEYOND_MLE_MATMUL_PRECISION": "high"} if not dry_run else {})
+        env = _environment({"BEYOND_MLE_MATMUL_PRECISION": precision})
         if source is not None:
             env["BEYOND_MLE_SOURCE_MANIFEST"] = os.environ["BEYOND_MLE_SOURCE_MANIFEST"]
         overrides = job.dry if dry_run else {}
@@ -554,11 +569,8 @@ def run_suite(
                 made.append(running.made)
 
     selected = [job for job in JOBS if not only or job.name in only]
-    benchmarks = [j for j in selected if j.kind == "benchmark"]
-    shared = [j for j in selected if j.kind == "preset" and not j.exclusive]
-    alone = [j for j in selected if j.kind == "preset" and j.exclusive]
-    for group, slots in ((shared, max(parallel, 1)), (alone, 1), (benchmarks, 1)):
-        _wait_all([], deadline, slots, [launcher(job) for job in group], landed)
+    for group, slots in suite_groups(selected, parallel):
+        _wait_all(deadline, slots, [launcher(job) for job in group], landed)
 
     with open(out / "suite.log", "w") as log:
         for job in selected:
@@ -574,7 +586,7 @@ def run_suite(
         "source": source,
         "platform": platform.platform(),
         "versions": _versions(),
-        "float32_matmul_precision": "highest" if dry_run else "high",
+        "float32_matmul_precision": precision,
         "jobs": records,
     }
     with tarfile.open(out / "results.tar.gz", "w:gz") as archive:
