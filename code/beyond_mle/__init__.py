@@ -48,8 +48,8 @@ Two environment variables act when the package is imported (a chapter's kernel i
     BEYOND_MLE_MATMUL_PRECISION: ``highest`` (float32 products, PyTorch's default), ``high``
         (TF32 on GPUs that have it) or ``medium``: :func:`torch.set_float32_matmul_precision`.
         The runner records the precision in each run's provenance.
-    BEYOND_MLE_COUNT_OPS: a file path; the process counts its tensor operations into it
-        (:func:`beyond_mle.opcount.count_from_environment`).
+    BEYOND_MLE_COUNT_OPS: a folder; the process counts its tensor operations into a file of
+        its own there (:func:`beyond_mle.opcount.count_from_environment`).
 
 Argument names used across the book (one name per concept):
     probs: token distributions, shape ``(batch, length, vocab)``, rows on the simplex; for the

@@ -348,9 +348,10 @@ def gpu_estimate_minutes(
     return None if entry is None else entry["gpu_s"] / 60
 
 
-def _pending(experiment: str, root: str | os.PathLike[str] | None = None) -> str:
-    """What the paper-scale run needs, as the chapter module states it, with the GPU estimate."""
-    needs = getattr(chapter_module(experiment), "PAPER_RUN", "run the paper preset")
+def _paper_run_needs(experiment: str, root: str | os.PathLike[str] | None = None) -> str:
+    """What the paper-scale run needs, as the chapter module states it (``PAPER_RUN``, or
+    nothing), with the GPU suite's estimate where it needs a GPU."""
+    needs = getattr(chapter_module(experiment), "PAPER_RUN", "")
     minutes = gpu_estimate_minutes(experiment, root) if "GPU" in needs else None
     if minutes is not None:
         needs += (
@@ -358,6 +359,11 @@ def _pending(experiment: str, root: str | os.PathLike[str] | None = None) -> str
             "(from its counted operations, not a measurement)"
         )
     return needs
+
+
+def _pending(experiment: str, root: str | os.PathLike[str] | None = None) -> str:
+    """What What reproduces says a pending paper-scale run needs."""
+    return _paper_run_needs(experiment, root) or "run the paper preset"
 
 
 def pending_note(experiment: str, preset: str = "paper", *, width: int = 88) -> str:
@@ -382,9 +388,7 @@ def pending_note(experiment: str, preset: str = "paper", *, width: int = 88) -> 
             f"preset must be one of {', '.join(sorted(spec.presets))} for {experiment!r}, "
             f"got {preset!r}"
         )
-    needs = _pending(experiment) if preset == "paper" else ""
-    if needs == "run the paper preset":
-        needs = ""
+    needs = _paper_run_needs(experiment) if preset == "paper" else ""
     device = " -p device cuda" if "GPU" in needs else ""
     head = f"Pending: no run of the {preset} preset of {experiment} is committed yet."
     if needs:
